@@ -1,0 +1,72 @@
+# jobtracker: the two commands of the README, and helpers.
+#   make test                      the whole test suite (what CI runs)
+#   make crawl [QUERY=Rekognition] the main job: crawl www.amazon.jobs (or BASE_URL=...)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+QUERY ?=
+COUNTRIES ?=
+CATEGORIES ?=
+BASE_URL ?=
+MAX_PAGES ?=
+OUTPUT ?= output/amazon_jobs-$(shell date -u +%Y%m%dT%H%M%SZ).jsonl
+SIM_PORT ?= 8080
+MONGO_PORT ?= 27018
+
+.PHONY: help venv test lint format crawl sim mongo mongo-stop bench egg clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+venv: $(STAMP)  ## create .venv and install the pinned requirements
+
+test: venv  ## run ruff and the whole test suite (starts its own simulator and MongoDB test server)
+	$(BIN)/ruff check jobtracker tests bench
+	$(BIN)/python -m pytest
+
+lint: venv  ## ruff lint and format check
+	$(BIN)/ruff check jobtracker tests bench
+	$(BIN)/ruff format --check jobtracker tests bench
+
+format: venv  ## apply ruff's formatting and safe fixes
+	$(BIN)/ruff format jobtracker tests bench
+	$(BIN)/ruff check --fix jobtracker tests bench
+
+crawl: venv  ## crawl amazon.jobs to JSON Lines (QUERY=, COUNTRIES=, CATEGORIES=, BASE_URL=, MAX_PAGES=, OUTPUT=)
+	@mkdir -p $(dir $(OUTPUT))
+	$(BIN)/scrapy crawl amazon_jobs \
+	  $(if $(QUERY),-a query="$(QUERY)") \
+	  $(if $(COUNTRIES),-a countries="$(COUNTRIES)") \
+	  $(if $(CATEGORIES),-a categories="$(CATEGORIES)") \
+	  $(if $(BASE_URL),-a base_url="$(BASE_URL)") \
+	  $(if $(MAX_PAGES),-a max_pages="$(MAX_PAGES)") \
+	  -O $(OUTPUT):jsonlines
+	@echo "Postings written to $(OUTPUT)"
+
+sim: venv  ## serve the simulated amazon.jobs on 127.0.0.1:$(SIM_PORT) (foreground; Ctrl-C stops)
+	$(BIN)/jobtracker sim serve --port $(SIM_PORT)
+
+mongo: venv  ## start the MongoDB test server in the background and print its MONGO_URI
+	$(BIN)/python -m jobtracker.mongo_test_server start --port $(MONGO_PORT)
+
+mongo-stop: venv  ## stop the MongoDB test server started by `make mongo`
+	$(BIN)/python -m jobtracker.mongo_test_server stop
+
+bench: venv  ## benchmark a full crawl of the simulated board (prints figures)
+	$(BIN)/python bench/bench_crawl.py
+
+egg: venv  ## build the scrapyd egg (jobtracker package only) into dist/
+	$(BIN)/python setup.py -q bdist_egg -d dist
+
+clean:  ## remove build output (keeps .venv)
+	rm -rf build dist *.egg-info output var tools/mongo-test-server/target

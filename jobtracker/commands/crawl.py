@@ -1,0 +1,47 @@
+"""``scrapy crawl`` with an honest exit status.
+
+Scrapy's own ``crawl`` exits 0 whenever the spider started, even if the run stopped on a bad
+argument or a store outage. This one (installed through ``COMMANDS_MODULE``) exits 2 for a bad
+spider argument and 1 for any other finish reason that is not a normal end of the crawl, so
+cron, CI and wrappers can tell a failed run from a successful one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+if TYPE_CHECKING:
+    import argparse
+
+#: Finish reasons of a run that ended as intended (``closespider_*`` limits are set by the user).
+NORMAL_FINISH_REASONS = ("finished", "closespider_")
+
+
+def exit_code_for(finish_reason: str | None, bootstrap_failed: bool) -> int:
+    """0 for a normal end, 2 for a bad argument, 1 for everything else."""
+    if bootstrap_failed or finish_reason is None:
+        return 1
+    if finish_reason.startswith("bad_argument"):
+        return 2
+    return 0 if finish_reason.startswith(NORMAL_FINISH_REASONS) else 1
+
+
+class Command(ScrapyCrawlCommand):
+    def long_desc(self) -> str:
+        return (
+            "Run a spider of the project. Exit status: 0 when the run finished normally, "
+            "2 for a bad spider argument, 1 for any other failure."
+        )
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give exactly one spider name, e.g. `scrapy crawl amazon_jobs`")
+        assert self.crawler_process
+        crawler = self._create_crawler(args[0])
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+        self.exitcode = exit_code_for(reason, self.crawler_process.bootstrap_failed)

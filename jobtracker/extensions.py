@@ -1,0 +1,96 @@
+"""The crawl summary: per-partition accounting, printed (and optionally saved) at the end."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+STAT_KEYS = (
+    "downloader/request_count",
+    "downloader/response_count",
+    "item_scraped_count",
+    "retry/count",
+    "jobtracker/postings/unique",
+    "jobtracker/postings/duplicate",
+    "jobtracker/pages/ok",
+    "jobtracker/pages/failed",
+    "jobtracker/soft_error",
+    "jobtracker/malformed_json",
+    "jobtracker/empty_page",
+    "elapsed_time_seconds",
+)
+
+
+class CrawlSummary:
+    """Logs a readable crawl summary when the spider closes; ``JOBTRACKER_SUMMARY_FILE`` also
+    writes it as JSON (run id, scope, finish reason, partitions, key stats)."""
+
+    def __init__(self, crawler: Crawler, path: str | None) -> None:
+        self.crawler = crawler
+        self.path = Path(path) if path else None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        extension = cls(crawler, crawler.settings.get("JOBTRACKER_SUMMARY_FILE"))
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        ledger = getattr(spider, "ledger", None)
+        if ledger is None:
+            return
+        spider.finish_accounting()  # type: ignore[attr-defined]
+        summary = self.build(spider, reason)
+        for line in format_summary(summary):
+            logger.info("%s", line)
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(summary, indent=2, default=str) + "\n")
+
+    def build(self, spider: Spider, reason: str) -> dict[str, Any]:
+        stats = self.crawler.stats
+        ledger = spider.ledger  # type: ignore[attr-defined]
+        return {
+            "run_id": spider.run_id,  # type: ignore[attr-defined]
+            "spider": spider.name,
+            "finish_reason": reason,
+            "keyword_run": spider.is_keyword_run,  # type: ignore[attr-defined]
+            "scope": spider.scope,  # type: ignore[attr-defined]
+            "complete": ledger.complete(),
+            "partitions": ledger.summary(),
+            "stats": {key: stats.get_value(key) for key in STAT_KEYS},
+        }
+
+
+def format_summary(summary: dict[str, Any]) -> list[str]:
+    """Human-readable lines of a crawl summary (pure, for the log and the CLI)."""
+    partitions = summary["partitions"]
+    stats = summary["stats"]
+    complete = sum(p["complete"] for p in partitions)
+    lines = [
+        f"Crawl summary, run {summary['run_id']} ({summary['finish_reason']}): "
+        f"{'COMPLETE' if summary['complete'] else 'INCOMPLETE'}; "
+        f"{complete}/{len(partitions)} partitions complete; "
+        f"{stats.get('jobtracker/postings/unique') or 0} unique postings "
+        f"({stats.get('jobtracker/postings/duplicate') or 0} duplicates skipped); "
+        f"{stats.get('downloader/request_count') or 0} requests",
+        f"  {'partition':<60} {'promised':>9} {'fetched':>8}  status",
+    ]
+    for p in partitions:
+        status = "complete" if p["complete"] else "INCOMPLETE " + "; ".join(p["problems"][:3])
+        if p["split_by"]:
+            status += f" (split by {p['split_by']})"
+        lines.append(f"  {p['key'][:60]:<60} {p['promised']!s:>9} {p['fetched']:>8}  {status}")
+    return lines

@@ -1,0 +1,61 @@
+"""Downloader middlewares."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.http import Request, Response
+
+logger = logging.getLogger(__name__)
+
+
+def parse_retry_after(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date); None if absent
+    or unreadable. Never negative."""
+    if value is None:
+        return None
+    text = (value.decode("latin-1") if isinstance(value, bytes) else value).strip()
+    if not text:
+        return None
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Scrapy's retry middleware, plus: a 429 or 503 with ``Retry-After`` waits that long
+    (capped by ``RETRY_AFTER_MAX_SECONDS``) before its retry is scheduled."""
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        if (
+            response.status in (429, 503)
+            and response.status in self.retry_http_codes
+            and not request.meta.get("dont_retry", False)
+        ):
+            delay = parse_retry_after(response.headers.get(b"Retry-After"))
+            if delay:
+                cap = self.crawler.settings.getfloat("RETRY_AFTER_MAX_SECONDS", 120.0)
+                delay = min(delay, cap)
+                stats = self.crawler.stats
+                stats.inc_value("retry/retry_after/count")
+                stats.inc_value("retry/retry_after/seconds", delay)
+                logger.info(
+                    "HTTP %d for %s: waiting %.1fs (Retry-After)",
+                    response.status,
+                    request.url,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+        return super().process_response(request, response)

@@ -1,0 +1,208 @@
+"""Partition planning and accounting for a crawl of ``search.json`` (pure; no Scrapy).
+
+The site answers at most ``window`` rows (10,000) for one filter combination, so a full crawl
+splits the board into partitions by exact facet filters: by ``business_category``, then, for a
+category too large for the window, by ``normalized_country_code``, then state, then city. The
+first two facets are single-valued (each posting counted once, the children partition the
+parent exactly); state and city are multi-valued (a multi-location posting is in several
+children), so a parent split by them is only reconciled through the unique ids its children saw.
+
+For every partition the :class:`CrawlLedger` records what the site promised, which unique ids
+were fetched, and which pages failed, and decides whether the partition is **complete**: every
+page came back valid and the fetched count reconciles with the promise within a tolerance.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Facet dimensions used for splitting, in order, with whether each is single-valued.
+SPLIT_DIMENSIONS: tuple[tuple[str, bool], ...] = (
+    ("business_category", True),
+    ("normalized_country_code", True),
+    ("normalized_state_name", False),
+    ("normalized_city_name", False),
+)
+SINGLE_VALUED = {name for name, single in SPLIT_DIMENSIONS if single}
+ROOT_KEY = "all"
+
+
+@dataclass(frozen=True)
+class Partition:
+    """A set of exact facet filters, applied on top of the run's scope."""
+
+    filters: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def key(self) -> str:
+        """Stable, readable key: ``business_category=aws/normalized_country_code=USA``."""
+        if not self.filters:
+            return ROOT_KEY
+        return "/".join(f"{name}={value}" for name, value in self.filters)
+
+    @property
+    def depth(self) -> int:
+        return len(self.filters)
+
+    def child(self, dimension: str, value: str) -> Partition:
+        return Partition((*self.filters, (dimension, value)))
+
+    def next_dimension(self) -> str | None:
+        """The facet to split this partition by, or None when no finer split exists."""
+        used = {name for name, _ in self.filters}
+        for name, _single in SPLIT_DIMENSIONS:
+            if name not in used:
+                return name
+        return None
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.filters)
+
+
+def page_offsets(
+    count: int, page_size: int, window: int, max_pages: int | None = None
+) -> list[int]:
+    """Offsets needed to read ``count`` rows in pages of ``page_size`` inside the window."""
+    reachable = min(count, window)
+    pages = math.ceil(reachable / page_size) if reachable > 0 else 1
+    if max_pages is not None:
+        pages = min(pages, max_pages)
+    return [index * page_size for index in range(pages)]
+
+
+def tolerance_for(expected: int, absolute: int, relative: float) -> int:
+    """How far the fetched count may be from the promise and still reconcile."""
+    return max(absolute, math.ceil(relative * expected))
+
+
+@dataclass
+class PartitionState:
+    """Accounting for one partition."""
+
+    partition: Partition
+    parent: str | None
+    promised: int | None = None
+    """What the site promised: the parent's facet count (or the partition's own ``hits``)."""
+    latest_hits: int | None = None
+    """The most recent ``hits`` this partition's own pages reported (capped at the window)."""
+    ids: set[str] = field(default_factory=set)
+    pages_planned: int = 0
+    pages_ok: int = 0
+    pages_failed: int = 0
+    split_by: str | None = None
+    children: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    """Why the partition cannot be complete (failed pages, truncation, ...); empty if none."""
+    complete: bool | None = None
+
+    @property
+    def key(self) -> str:
+        return self.partition.key
+
+    @property
+    def expected(self) -> int | None:
+        """The count to reconcile against: the partition's own latest ``hits`` when it is
+        trustworthy (below the window), else the promise from the parent's facet."""
+        if self.latest_hits is not None and self.split_by is None:
+            return self.latest_hits
+        return self.promised
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "filters": self.partition.as_dict(),
+            "parent": self.parent,
+            "split_by": self.split_by,
+            "promised": self.promised,
+            "expected": self.expected,
+            "fetched": len(self.ids),
+            "pages_ok": self.pages_ok,
+            "pages_failed": self.pages_failed,
+            "complete": bool(self.complete),
+            "problems": list(self.problems),
+        }
+
+
+class CrawlLedger:
+    """Per-partition bookkeeping for one run; decides completeness when the run ends."""
+
+    def __init__(self, *, tolerance_abs: int = 2, tolerance_rel: float = 0.005) -> None:
+        self.tolerance_abs = tolerance_abs
+        self.tolerance_rel = tolerance_rel
+        self.states: dict[str, PartitionState] = {}
+        self.root_ok = False
+        self.finalized = False
+
+    # -- building the tree -------------------------------------------------------------
+    def add(
+        self, partition: Partition, *, parent: str | None, promised: int | None
+    ) -> PartitionState:
+        """Register a partition (idempotent) and return its state."""
+        state = self.states.get(partition.key)
+        if state is None:
+            state = PartitionState(partition=partition, parent=parent, promised=promised)
+            self.states[partition.key] = state
+            if parent is not None:
+                self.states[parent].children.append(partition.key)
+        return state
+
+    def get(self, key: str) -> PartitionState:
+        return self.states[key]
+
+    # -- recording outcomes ------------------------------------------------------------
+    def record_page(self, key: str, ids: list[str], hits: int) -> None:
+        state = self.states[key]
+        state.pages_ok += 1
+        state.latest_hits = hits
+        state.ids.update(ids)
+
+    def record_failure(self, key: str, reason: str) -> None:
+        """A page of this partition could not be fetched or read, retries included."""
+        state = self.states[key]
+        state.pages_failed += 1
+        state.problems.append(reason)
+
+    def mark_incomplete(self, key: str, reason: str) -> None:
+        """Something other than a failed page keeps this partition from being complete."""
+        self.states[key].problems.append(reason)
+
+    # -- the verdict -------------------------------------------------------------------
+    def finalize(self) -> None:
+        """Decide completeness bottom-up (children before parents)."""
+        for state in sorted(self.states.values(), key=lambda s: -s.partition.depth):
+            state.complete = self._is_complete(state)
+        self.finalized = True
+
+    def _is_complete(self, state: PartitionState) -> bool:
+        if state.key == ROOT_KEY and not self.root_ok:
+            return False
+        if state.problems:
+            return False
+        if state.split_by is not None:
+            children = [self.states[key] for key in state.children]
+            if not all(child.complete for child in children):
+                return False
+            union: set[str] = set()
+            for child in children:
+                union |= child.ids
+            state.ids = union
+        elif state.pages_ok < state.pages_planned:
+            return False
+        expected = state.expected
+        if expected is None:
+            return False
+        slack = tolerance_for(expected, self.tolerance_abs, self.tolerance_rel)
+        return abs(len(state.ids) - expected) <= slack
+
+    # -- reporting ---------------------------------------------------------------------
+    def leaves(self) -> list[PartitionState]:
+        return [state for state in self.states.values() if state.split_by is None]
+
+    def complete(self) -> bool:
+        """Whole-run verdict: the root facet call worked and every partition is complete."""
+        return self.finalized and self.root_ok and all(s.complete for s in self.states.values())
+
+    def summary(self) -> list[dict[str, Any]]:
+        return [state.summary() for state in self.states.values()]

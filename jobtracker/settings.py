@@ -1,0 +1,69 @@
+"""Scrapy settings for jobtracker: polite defaults, overridable from the environment.
+
+Environment variables read here: ``MONGO_URI``, ``MONGO_DATABASE``, ``JOBTRACKER_LOG_LEVEL``,
+``JOBTRACKER_USER_AGENT``. Everything else can be changed per run with ``-s NAME=VALUE``.
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "jobtracker"
+SPIDER_MODULES = ["jobtracker.spiders"]
+NEWSPIDER_MODULE = "jobtracker.spiders"
+ADDONS: dict[str, int] = {}
+COMMANDS_MODULE = "jobtracker.commands"  # `scrapy crawl` with an honest exit status
+
+# -- politeness ---------------------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 60
+# amazon.jobs answers 400/403 to clients without a browser-like User-Agent.
+USER_AGENT = os.environ.get(
+    "JOBTRACKER_USER_AGENT",
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0 Safari/537.36 (jobtracker research crawler)",
+)
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "application/json, text/html;q=0.9, */*;q=0.8",
+    "Accept-Language": "en",
+}
+TELNETCONSOLE_ENABLED = False
+
+# -- retries: transient HTTP errors and 429 (honouring Retry-After) -----------------------
+RETRY_ENABLED = True
+RETRY_TIMES = 5
+RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+RETRY_AFTER_MAX_SECONDS = 120.0
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "jobtracker.middlewares.RetryAfterMiddleware": 550,
+}
+
+# -- the amazon.jobs search window and completeness tolerance ------------------------------
+AMAZON_JOBS_RESULT_WINDOW = 10_000
+JOBTRACKER_PARTITION_TOLERANCE_ABS = 2
+JOBTRACKER_PARTITION_TOLERANCE_REL = 0.005
+
+# -- items ----------------------------------------------------------------------------------
+ITEM_PIPELINES = {
+    "jobtracker.pipelines.ValidatePostingPipeline": 100,
+    "jobtracker.pipelines.StorageNotImplementedPipeline": 900,
+}
+EXTENSIONS = {
+    "jobtracker.extensions.CrawlSummary": 500,
+}
+JOBTRACKER_SUMMARY_FILE = None  # also write the crawl summary as JSON to this path
+FEED_EXPORT_ENCODING = "utf-8"
+
+# -- MongoDB (history tracking) -------------------------------------------------------------
+MONGO_URI = os.environ.get("MONGO_URI") or None
+MONGO_DATABASE = os.environ.get("MONGO_DATABASE", "jobtracker")
+
+LOG_LEVEL = os.environ.get("JOBTRACKER_LOG_LEVEL", "INFO")

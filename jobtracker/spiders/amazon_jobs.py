@@ -1,0 +1,375 @@
+"""``amazon_jobs``: the corporate board of www.amazon.jobs through its ``search.json`` API.
+
+A full crawl asks for facet counts first, then pages through every ``business_category[]``
+partition, splitting a partition too large for the 10,000-row window by country (then state,
+then city). A keyword crawl (``query``) pages through the matches directly. Every partition is
+accounted for in a :class:`~jobtracker.partitions.CrawlLedger`; the crawl summary extension and
+the store read it when the run ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+import scrapy
+from scrapy import signals
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import CloseSpider
+from twisted.python.failure import Failure
+
+from jobtracker.arguments import AmazonJobsArgs, ArgumentError, parse_amazon_jobs_args
+from jobtracker.items import JobPosting
+from jobtracker.parsing import SOURCE, PayloadError, SearchPage, job_to_item, parse_search_payload
+from jobtracker.partitions import (
+    ROOT_KEY,
+    SINGLE_VALUED,
+    CrawlLedger,
+    Partition,
+    PartitionState,
+    page_offsets,
+)
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 100
+ROOT_FACETS = ("business_category", "normalized_country_code")
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id for runs not started by scrapyd."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+class AmazonJobsSpider(scrapy.Spider):
+    """Crawl www.amazon.jobs ``search.json``: the whole board, a scope, or a keyword."""
+
+    name = "amazon_jobs"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__()
+        self.argument_error: ArgumentError | None = None
+        try:
+            self.args = parse_amazon_jobs_args(kwargs)
+        except ArgumentError as exc:
+            self.argument_error = exc
+            self.args = AmazonJobsArgs()
+        self.run_id = self.args.job or new_run_id()
+        self.started_at = datetime.now(UTC)
+        self.ledger = CrawlLedger()
+        self.seen_ids: set[str] = set()
+        self.window = 10_000
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.window = settings.getint("AMAZON_JOBS_RESULT_WINDOW", 10_000)
+        spider.ledger = CrawlLedger(
+            tolerance_abs=settings.getint("JOBTRACKER_PARTITION_TOLERANCE_ABS", 2),
+            tolerance_rel=settings.getfloat("JOBTRACKER_PARTITION_TOLERANCE_REL", 0.005),
+        )
+        crawler.signals.connect(spider.finish_accounting, signal=signals.spider_closed)
+        return spider
+
+    # -- what the rest of the project reads ---------------------------------------------
+    @property
+    def is_keyword_run(self) -> bool:
+        """Keyword runs cannot see non-matching postings, so they never close anything."""
+        return self.args.query is not None
+
+    @property
+    def scope(self) -> dict[str, Any]:
+        """What this run claims to cover (used for closures and in ``crawl_runs``)."""
+        return {
+            "source": SOURCE,
+            "query": self.args.query,
+            "countries": list(self.args.countries),
+            "categories": list(self.args.categories),
+            "locale": self.args.locale,
+            "base_url": self.args.base_url,
+            "max_pages": self.args.max_pages,
+        }
+
+    def finish_accounting(self) -> None:
+        """Decide partition completeness once, and publish it in the stats."""
+        if self.ledger.finalized:
+            return
+        self.ledger.finalize()
+        stats = self.crawler.stats
+        states = list(self.ledger.states.values())
+        stats.set_value("jobtracker/run_id", self.run_id)
+        stats.set_value("jobtracker/partitions/count", len(states))
+        stats.set_value("jobtracker/partitions/complete", sum(bool(s.complete) for s in states))
+        stats.set_value("jobtracker/partitions/incomplete", sum(not s.complete for s in states))
+        stats.set_value("jobtracker/run_complete", self.ledger.complete())
+        stats.set_value(
+            "jobtracker/partitions",
+            {
+                s.key: f"promised={s.promised} fetched={len(s.ids)} "
+                f"{'complete' if s.complete else 'INCOMPLETE'}"
+                for s in states
+            },
+        )
+
+    # -- requests -----------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.argument_error is not None:
+            logger.error("%s; nothing was crawled.", self.argument_error)
+            raise CloseSpider(f"bad_argument:{self.argument_error.argument}")
+        logger.info(
+            "Run %s: %s crawl of %s (scope %s)",
+            self.run_id,
+            "keyword" if self.is_keyword_run else "full",
+            self.args.base_url,
+            {k: v for k, v in self.scope.items() if v and k not in ("source", "base_url")},
+        )
+        root = Partition()
+        self.ledger.add(root, parent=None, promised=None)
+        if self.is_keyword_run:
+            # The first page doubles as the facet call; most keywords fit in one partition.
+            state = self.ledger.get(ROOT_KEY)
+            state.pages_planned = 1
+            yield self.search_request(root, offset=0, facets=ROOT_FACETS, root_page=True)
+        else:
+            yield self.search_request(
+                root, offset=0, limit=1, facets=ROOT_FACETS, split_by="business_category"
+            )
+
+    def search_url(
+        self, partition: Partition, *, offset: int, limit: int, facets: tuple[str, ...]
+    ) -> str:
+        """The ``search.json`` URL for one page of one partition within the run's scope."""
+        filters: dict[str, list[str]] = {}
+        if self.args.countries:
+            filters["normalized_country_code"] = list(self.args.countries)
+        if self.args.categories:
+            filters["business_category"] = list(self.args.categories)
+        for dimension, value in partition.filters:
+            filters[dimension] = [value]  # a partition narrows the scope's values
+        params: list[tuple[str, str | int]] = [
+            ("base_query", self.args.query or ""),
+            ("offset", offset),
+            ("result_limit", limit),
+            ("sort", "recent"),
+        ]
+        for dimension, values in filters.items():
+            params.extend((f"{dimension}[]", value) for value in values)
+        params.extend(("facets[]", facet) for facet in facets)
+        return f"{self.args.base_url}/{self.args.locale}/search.json?{urlencode(params)}"
+
+    def search_request(
+        self,
+        partition: Partition,
+        *,
+        offset: int,
+        limit: int = PAGE_SIZE,
+        facets: tuple[str, ...] = (),
+        split_by: str | None = None,
+        root_page: bool = False,
+    ) -> scrapy.Request:
+        return scrapy.Request(
+            self.search_url(partition, offset=offset, limit=limit, facets=facets),
+            callback=self.parse_facets if split_by else self.parse_page,
+            errback=self.on_error,
+            headers={"Accept": "application/json"},
+            meta={
+                "partition": partition,
+                "offset": offset,
+                "split_by": split_by,
+                "root_page": root_page,
+            },
+        )
+
+    # -- responses ----------------------------------------------------------------------
+    def read_page(self, response: scrapy.http.Response) -> SearchPage | scrapy.Request | None:
+        """Decode a response; on a malformed body or a soft error retry, then give up."""
+        key = response.meta["partition"].key
+        try:
+            page = parse_search_payload(response.body)
+        except PayloadError as exc:
+            reason = "malformed_json"
+            logger.warning("Malformed search.json from %s: %s", response.url, exc)
+        else:
+            if page.error is None:
+                return page
+            reason = "soft_error"
+            logger.warning("Soft error from %s: %s", response.url, page.error)
+        self.crawler.stats.inc_value(f"jobtracker/{reason}")
+        return self.retry_or_fail(response.request, key, reason)
+
+    def retry_or_fail(
+        self, request: scrapy.Request, key: str, reason: str
+    ) -> scrapy.Request | None:
+        retry = get_retry_request(request, spider=self, reason=reason)
+        if retry is None:
+            self.ledger.record_failure(key, f"{reason} at offset {request.meta['offset']}")
+            self.crawler.stats.inc_value("jobtracker/pages/failed")
+        return retry
+
+    def parse_facets(self, response: scrapy.http.Response) -> Iterator[scrapy.Request]:
+        """A facet call: split its partition into children by the requested dimension."""
+        result = self.read_page(response)
+        if not isinstance(result, SearchPage):
+            if result is not None:
+                yield result
+            return
+        partition: Partition = response.meta["partition"]
+        yield from self.split(partition, response.meta["split_by"], result)
+
+    def split(
+        self, partition: Partition, dimension: str, page: SearchPage
+    ) -> Iterator[scrapy.Request]:
+        state = self.ledger.get(partition.key)
+        counts = dict(page.facets.get(dimension, {}))
+        if dimension not in page.facets and page.hits > 0:
+            self.ledger.mark_incomplete(partition.key, f"response lacks the {dimension} facet")
+            return
+        if partition.key == ROOT_KEY:
+            self.ledger.root_ok = True
+            if state.promised is None:
+                state.promised = sum(counts.values())
+            # A category asked for but absent from the board is a complete, empty partition.
+            for category in self.args.categories:
+                counts.setdefault(category, 0)
+        state.split_by = dimension
+        if state.promised is None and dimension in SINGLE_VALUED:
+            state.promised = sum(counts.values())
+        logger.info(
+            "Partition %s: %s postings, split by %s into %d partitions",
+            partition.key,
+            state.promised,
+            dimension,
+            len(counts),
+        )
+        for value, count in sorted(counts.items()):
+            child = self.ledger.add(
+                partition.child(dimension, value), parent=partition.key, promised=count
+            )
+            yield from self.plan(child)
+
+    def plan(self, state: PartitionState) -> Iterator[scrapy.Request]:
+        """Requests for one partition: its pages if it fits the window, else a finer split."""
+        partition, count = state.partition, state.promised or 0
+        if count > self.window:
+            dimension = partition.next_dimension()
+            if dimension is not None:
+                yield self.search_request(
+                    partition, offset=0, limit=1, facets=(dimension,), split_by=dimension
+                )
+                return
+            self.ledger.mark_incomplete(
+                state.key, f"{count} postings exceed the {self.window}-row window"
+            )
+        offsets = page_offsets(count, PAGE_SIZE, self.window, self.args.max_pages)
+        if len(offsets) * PAGE_SIZE < min(count, self.window):
+            self.ledger.mark_incomplete(
+                state.key, f"max_pages={self.args.max_pages} stopped it early"
+            )
+        if count == 0:
+            return  # complete and empty: the facet no longer lists it
+        state.pages_planned = len(offsets)
+        for offset in offsets:
+            yield self.search_request(partition, offset=offset)
+
+    def parse_page(self, response: scrapy.http.Response) -> Iterator[JobPosting | scrapy.Request]:
+        """One page of one partition: emit new postings, account for every id."""
+        result = self.read_page(response)
+        if not isinstance(result, SearchPage):
+            if result is not None:
+                yield result
+            return
+        page = result
+        partition: Partition = response.meta["partition"]
+        offset: int = response.meta["offset"]
+        key = partition.key
+        if not page.jobs and offset < page.hits:
+            self.crawler.stats.inc_value("jobtracker/empty_page")
+            logger.warning("Empty page at offset %d of %d in %s", offset, page.hits, key)
+            retry = self.retry_or_fail(response.request, key, "empty_page")
+            if retry is not None:
+                yield retry
+            return
+        if response.meta["root_page"]:
+            yield from self.plan_keyword_root(page)
+        seen_at = datetime.now(UTC)
+        ids: list[str] = []
+        for job in page.jobs:
+            item = job_to_item(
+                job,
+                base_url=self.args.base_url,
+                run_id=self.run_id,
+                partition=key,
+                seen_at=seen_at,
+                locale=self.args.locale,
+            )
+            if item is None:
+                self.crawler.stats.inc_value("jobtracker/postings/without_id")
+                continue
+            ids.append(item.source_id)
+            if item.source_id in self.seen_ids:
+                self.crawler.stats.inc_value("jobtracker/postings/duplicate")
+                continue
+            self.seen_ids.add(item.source_id)
+            self.crawler.stats.inc_value("jobtracker/postings/unique")
+            yield item
+        self.ledger.record_page(key, ids, page.hits)
+        self.crawler.stats.inc_value("jobtracker/pages/ok")
+        if offset == 0 and not response.meta["root_page"]:
+            yield from self.extend_if_grown(self.ledger.get(key), page.hits)
+
+    def plan_keyword_root(self, page: SearchPage) -> Iterator[scrapy.Request]:
+        """A keyword run's first page: page on, or split by category if it fills the window."""
+        root = self.ledger.get(ROOT_KEY)
+        self.ledger.root_ok = True
+        if page.hits >= self.window:
+            root.pages_planned = 0
+            root.promised = sum(page.facets.get("business_category", {}).values())
+            yield from self.split(root.partition, "business_category", page)
+            return
+        root.promised = page.hits
+        offsets = page_offsets(page.hits, PAGE_SIZE, self.window, self.args.max_pages)
+        if len(offsets) * PAGE_SIZE < page.hits:
+            self.ledger.mark_incomplete(
+                ROOT_KEY, f"max_pages={self.args.max_pages} stopped it early"
+            )
+        root.pages_planned = len(offsets)
+        for offset in offsets[1:]:
+            yield self.search_request(root.partition, offset=offset)
+
+    def extend_if_grown(self, state: PartitionState, hits: int) -> Iterator[scrapy.Request]:
+        """The board grew since the facet count: fetch the pages the plan did not cover."""
+        planned = state.pages_planned * PAGE_SIZE
+        if hits <= planned or state.split_by is not None:
+            return
+        extra = page_offsets(hits, PAGE_SIZE, self.window, self.args.max_pages)[
+            state.pages_planned :
+        ]
+        if extra:
+            logger.info(
+                "Partition %s grew to %d postings; adding %d pages", state.key, hits, len(extra)
+            )
+            state.pages_planned += len(extra)
+            for offset in extra:
+                yield self.search_request(state.partition, offset=offset)
+
+    def on_error(self, failure: Failure) -> None:
+        """A request that failed for good (HTTP error after retries, timeout, robots.txt)."""
+        request = failure.request  # type: ignore[attr-defined]
+        key = request.meta["partition"].key
+        reason = failure.value.__class__.__name__
+        response = getattr(failure.value, "response", None)
+        if response is not None:
+            reason = f"HTTP {response.status}"
+        logger.error("Giving up on %s (%s): partition %s is incomplete", request.url, reason, key)
+        self.crawler.stats.inc_value("jobtracker/pages/failed")
+        self.ledger.record_failure(key, f"{reason} at offset {request.meta['offset']}")

@@ -1,0 +1,6 @@
+"""Shared pytest fixtures: each component a test needs is started by the test suite itself."""
+
+pytest_plugins = [
+    "tests.support.mongo",
+    "tests.support.sim",
+]

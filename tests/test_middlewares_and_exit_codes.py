@@ -1,0 +1,46 @@
+"""Pure helpers of the retry middleware and of the crawl command."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from jobtracker.commands.crawl import exit_code_for
+from jobtracker.middlewares import parse_retry_after
+
+NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        (b"3", 3.0),
+        ("0", 0.0),
+        (b"  2.5 ", 2.5),
+        (b"-4", 0.0),
+        (b"Sat, 28 Nov 2026 12:00:30 GMT", 30.0),
+        (b"Sat, 28 Nov 2026 11:59:00 GMT", 0.0),
+        (None, None),
+        (b"", None),
+        (b"soon", None),
+    ],
+)
+def test_parse_retry_after(header: bytes | str | None, seconds: float | None) -> None:
+    assert parse_retry_after(header, now=NOW) == seconds
+
+
+@pytest.mark.parametrize(
+    ("reason", "bootstrap_failed", "code"),
+    [
+        ("finished", False, 0),
+        ("closespider_itemcount", False, 0),
+        ("bad_argument:countries", False, 2),
+        ("shutdown", False, 1),
+        ("store_unavailable", False, 1),
+        (None, False, 1),
+        ("finished", True, 1),
+    ],
+)
+def test_exit_codes(reason: str | None, bootstrap_failed: bool, code: int) -> None:
+    assert exit_code_for(reason, bootstrap_failed) == code
