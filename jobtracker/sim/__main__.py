@@ -1,0 +1,229 @@
+"""Command line of the simulator: ``python -m jobtracker.sim serve|truth ...``.
+
+Reusable by another CLI: ``build_parser(parser)`` adds the ``serve`` / ``truth`` subcommands to
+any ``argparse.ArgumentParser`` (e.g. the ``sim`` subparser of ``jobtracker``), and ``run(args)``
+executes the parsed namespace, returning an exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from jobtracker.sim.encoding import compact
+from jobtracker.sim.faults import FaultConfig
+
+DEFAULT_SIZE = 22000
+DEFAULT_WINDOW = 10000
+DEFAULT_HORIZON = 450
+
+
+def _int_in(lo: int, hi: int | None = None) -> Any:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if value < lo or (hi is not None and value > hi):
+            bound = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {value}")
+        return value
+
+    return parse
+
+
+def _faults(text: str) -> FaultConfig:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise argparse.ArgumentTypeError("must be a JSON object of fault knobs")
+    try:
+        return FaultConfig(**data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise argparse.ArgumentTypeError(f"bad fault knobs: {problems}") from None
+
+
+def _world_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=int, default=1, help="world seed (default: 1)")
+    p.add_argument(
+        "--size",
+        type=_int_in(1),
+        default=DEFAULT_SIZE,
+        help=f"postings live on any day, about (default: {DEFAULT_SIZE})",
+    )
+    p.add_argument(
+        "--horizon",
+        type=_int_in(1),
+        default=DEFAULT_HORIZON,
+        help=f"number of simulated days after day 0 (default: {DEFAULT_HORIZON})",
+    )
+
+
+def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    """Add the ``serve`` and ``truth`` subcommands to ``parser`` (a new one if None)."""
+    if parser is None:
+        parser = argparse.ArgumentParser(
+            prog="python -m jobtracker.sim",
+            description="Offline simulator of www.amazon.jobs (search.json, detail pages).",
+        )
+    sub = parser.add_subparsers(dest="sim_command", metavar="{serve,truth}", required=True)
+
+    serve = sub.add_parser(
+        "serve",
+        help="run the simulated site over HTTP",
+        description="Serve the simulated www.amazon.jobs until interrupted. "
+        "Prints one line 'Simulator listening on URL (...)' when ready.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    serve.add_argument(
+        "--port",
+        type=_int_in(0, 65535),
+        default=0,
+        help="port to bind; 0 picks a free one (default: 0)",
+    )
+    _world_options(serve)
+    serve.add_argument(
+        "--day", type=_int_in(0), default=0, help="day served at start (0 = start date; default: 0)"
+    )
+    serve.add_argument(
+        "--result-window",
+        type=_int_in(1),
+        default=DEFAULT_WINDOW,
+        help=f"max offset+result_limit, the hits cap (default: {DEFAULT_WINDOW})",
+    )
+    serve.add_argument(
+        "--faults",
+        type=_faults,
+        default=None,
+        metavar="JSON",
+        help="fault knobs as a JSON object, e.g. '{\"rate_429\": 0.1}'",
+    )
+    serve.add_argument(
+        "--no-warm",
+        action="store_true",
+        help="do not pre-render all jobs in the background after start",
+    )
+    serve.add_argument(
+        "--log-level",
+        default="WARNING",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="log level; DEBUG logs one line per request (default: WARNING)",
+    )
+
+    truth = sub.add_parser(
+        "truth",
+        help="print the ground truth of a day as JSON Lines",
+        description="Print one JSON object per posting live on DAY.",
+    )
+    truth.add_argument("--day", type=_int_in(0), default=0, help="day number (default: 0)")
+    _world_options(truth)
+    truth.add_argument(
+        "--jobs", action="store_true", help="add the full job object as served, under 'job'"
+    )
+    return parser
+
+
+def _check_day(day: int, horizon: int) -> str | None:
+    if day > horizon:
+        return f"--day must be <= --horizon ({horizon}), got {day}"
+    return None
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from jobtracker.sim.server import make_server
+
+    logging.basicConfig(
+        level=args.log_level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if (problem := _check_day(args.day, args.horizon)) is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    try:
+        server = make_server(
+            host=args.host,
+            port=args.port,
+            seed=args.seed,
+            day=args.day,
+            size=args.size,
+            result_window=args.result_window,
+            faults=args.faults,
+            horizon=args.horizon,
+        )
+    except OSError as exc:
+        print(
+            f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 1
+    live = len(server.board())
+    print(
+        f"Simulator listening on {server.url} (seed {args.seed}, day {args.day}, {live} postings)",
+        flush=True,
+    )
+    if not args.no_warm:
+        server.warm(background=True)
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.httpd.server_close()
+    return 0
+
+
+def _truth(args: argparse.Namespace) -> int:
+    from jobtracker.sim.world import World
+
+    if (problem := _check_day(args.day, args.horizon)) is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    world = World(seed=args.seed, size=args.size, horizon=args.horizon)
+    board = world.board(args.day)
+    out = sys.stdout
+    try:
+        for e in sorted(board.relevant, key=lambda e: int(e.icims)):
+            rec = compact(world.truth_record(e.idx, args.day))
+            if args.jobs:
+                rec = f'{rec[:-1]},"job":{board.job_json(e)}}}'
+            out.write(rec + "\n")
+        out.flush()
+    except BrokenPipeError:
+        sys.stderr.close()  # reader went away (e.g. `| head`): not an error
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute a namespace parsed by a parser set up with ``build_parser``."""
+    if args.sim_command == "serve":
+        return _serve(args)
+    if args.sim_command == "truth":
+        return _truth(args)
+    print(f"error: unknown command {args.sim_command!r}", file=sys.stderr)
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m jobtracker.sim ...``."""
+    parser = build_parser()
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

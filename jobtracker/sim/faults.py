@@ -1,0 +1,173 @@
+"""Fault injection for the simulated ``search.json`` (all knobs off by default).
+
+Decisions are deterministic per (``fault_seed``, canonical URL, attempt number of that URL), so a
+retry of the same URL gets a fresh roll and a rerun of the same request sequence gets the same
+faults. Burst and ``advance_day_after`` knobs count search requests since the config was set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: Names of the injected-fault counters (``/_sim/state`` -> ``injected``).
+KINDS = (
+    "429",
+    "burst_503",
+    "5xx",
+    "fail_pattern",
+    "malformed",
+    "truncated",
+    "soft_error",
+    "empty_page",
+    "slow",
+    "advance_day",
+)
+
+SOFT_ERROR = "An error occurred while processing your request. Please try again later."
+MALFORMED_HTML = (
+    "<!DOCTYPE html>\n<html><head><title>Service Unavailable</title></head>"
+    "<body><h1>Service Unavailable</h1><p>The server is temporarily unable to service your "
+    "request. Please try again later.</p></body></html>\n"
+)
+MALFORMED_JSON = '{"error":null,"hits":'
+
+
+class FaultConfig(BaseModel):
+    """Fault knobs; every one is off by default. Rates are probabilities per attempt."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rate_429: float = Field(0.0, ge=0, le=1, description="answer 429 with Retry-After")
+    retry_after: int = Field(1, ge=0, description="Retry-After seconds of a 429")
+    burst_5xx_every: int = Field(0, ge=0, description="every N-th search request starts a burst")
+    burst_5xx_len: int = Field(3, ge=1, description="consecutive 503s in a burst")
+    rate_5xx: float = Field(0.0, ge=0, le=1, description="answer a 500/502/503/504")
+    rate_malformed: float = Field(0.0, ge=0, le=1, description="200 with an invalid JSON body")
+    rate_truncated: float = Field(0.0, ge=0, le=1, description="200 with the body cut in half")
+    rate_soft_error: float = Field(0.0, ge=0, le=1, description="200, jobs [] and an error string")
+    rate_empty_page: float = Field(0.0, ge=0, le=1, description="200, valid, normal hits, jobs []")
+    slow_ms: int = Field(0, ge=0, le=120_000, description="delay of a slow response")
+    rate_slow: float = Field(1.0, ge=0, le=1, description="share of responses delayed by slow_ms")
+    fail_pattern: str | None = Field(
+        None,
+        min_length=1,
+        description="query substring: such requests with offset > 0 always answer 500",
+    )
+    advance_day_after: int | None = Field(
+        None, ge=1, description="after N search requests the served day advances by one, once"
+    )
+    hide_fraction: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="share of the live postings the site stops showing (search and detail pages "
+        "agree: a site change or silent failure); the ground truth is unaffected",
+    )
+    fault_seed: int = Field(0, description="seed of the fault rolls")
+
+    def hides(self, id_icims: str) -> bool:
+        """Whether ``hide_fraction`` hides this posting (stable per fault_seed and id)."""
+        if not self.hide_fraction:
+            return False
+        raw = f"{self.fault_seed}|hide|{id_icims}".encode()
+        unit = int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "big") / 2.0**64
+        return unit < self.hide_fraction
+
+    def active(self) -> dict[str, Any]:
+        """The knobs that differ from the defaults."""
+        return self.model_dump(exclude_defaults=True)
+
+
+@dataclass(slots=True)
+class Decision:
+    """What to do with one search request."""
+
+    kind: str | None = None  # one of KINDS except "slow"/"advance_day"; None = serve normally
+    status: int = 200
+    delay_s: float = 0.0
+    advance_day: bool = False
+    variant: float = 0.0  # a roll to choose among variants (e.g. which malformed body)
+
+
+def canonical_url(path: str, params: list[tuple[str, str]]) -> str:
+    """Path plus the query pairs sorted: the identity of a request for fault rolls."""
+    return path + "?" + urlencode(sorted(params))
+
+
+class FaultInjector:
+    """Holds the fault config and its counters (thread-safe)."""
+
+    def __init__(self, config: FaultConfig | None = None) -> None:
+        self._lock = threading.Lock()
+        self.config = config or FaultConfig()
+        self.injected: dict[str, int] = dict.fromkeys(KINDS, 0)
+        self._reset_sequence()
+
+    def _reset_sequence(self) -> None:
+        self._attempts: dict[str, int] = {}
+        self._served = 0
+        self._burst_left = 0
+        self._advanced = False
+
+    def configure(self, config: FaultConfig) -> None:
+        """Replace the config; attempt, burst and advance counters start again."""
+        with self._lock:
+            self.config = config
+            self._reset_sequence()
+
+    def reset_counters(self) -> None:
+        """Zero the injected counts and the request sequence."""
+        with self._lock:
+            self.injected = dict.fromkeys(KINDS, 0)
+            self._reset_sequence()
+
+    def _roll(self, canon: str, attempt: int, kind: str) -> float:
+        raw = f"{self.config.fault_seed}|{canon}|{attempt}|{kind}".encode()
+        return int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "big") / 2.0**64
+
+    def decide(self, canon: str, query_text: str, offset: int) -> Decision:
+        """Decide the fate of one search request (and count it)."""
+        with self._lock:
+            cfg = self.config
+            self._served += 1
+            attempt = self._attempts.get(canon, 0) + 1
+            self._attempts[canon] = attempt
+            d = Decision(variant=self._roll(canon, attempt, "variant"))
+            if cfg.slow_ms and self._roll(canon, attempt, "slow") < cfg.rate_slow:
+                d.delay_s = cfg.slow_ms / 1000.0
+                self.injected["slow"] += 1
+            due = cfg.advance_day_after is not None and self._served >= cfg.advance_day_after
+            if due and not self._advanced:
+                self._advanced = True
+                d.advance_day = True
+                self.injected["advance_day"] += 1
+            if cfg.fail_pattern and offset > 0 and cfg.fail_pattern in query_text:
+                d.kind, d.status = "fail_pattern", 500
+            elif self._burst_left > 0:
+                self._burst_left -= 1
+                d.kind, d.status = "burst_503", 503
+            elif cfg.burst_5xx_every and self._served % cfg.burst_5xx_every == 0:
+                self._burst_left = cfg.burst_5xx_len - 1
+                d.kind, d.status = "burst_503", 503
+            elif self._roll(canon, attempt, "429") < cfg.rate_429:
+                d.kind, d.status = "429", 429
+            elif self._roll(canon, attempt, "5xx") < cfg.rate_5xx:
+                d.kind = "5xx"
+                d.status = (500, 502, 503, 504)[int(d.variant * 4)]
+            elif self._roll(canon, attempt, "soft_error") < cfg.rate_soft_error:
+                d.kind = "soft_error"
+            elif self._roll(canon, attempt, "empty_page") < cfg.rate_empty_page:
+                d.kind = "empty_page"
+            elif self._roll(canon, attempt, "malformed") < cfg.rate_malformed:
+                d.kind = "malformed"
+            elif self._roll(canon, attempt, "truncated") < cfg.rate_truncated:
+                d.kind = "truncated"
+            if d.kind:
+                self.injected[d.kind] += 1
+            return d
