@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,8 @@ FAST_SETTINGS: dict[str, Any] = {
     "RETRY_AFTER_MAX_SECONDS": 2,
     "LOG_LEVEL": "INFO",
     "MONGO_URI": None,
+    # Unsaved postings and pending run records of tests go to a scratch folder.
+    "JOBTRACKER_VAR_DIR": tempfile.mkdtemp(prefix="jobtracker-test-var-"),
 }
 
 

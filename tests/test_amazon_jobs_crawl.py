@@ -1,0 +1,266 @@
+"""End-to-end crawls of the simulated www.amazon.jobs over real HTTP (no mocks).
+
+Each test starts from the simulator's ground truth (``/_sim/truth``) and checks what the
+spider collected and what it claims about completeness.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+import pytest
+from scrapy.utils.defer import deferred_f_from_coro_f
+
+from tests.support.crawling import CrawlResult, run_crawl
+
+PAGE = 100
+
+
+def text_of(job: dict[str, Any]) -> str:
+    fields = ("title", "description", "basic_qualifications", "preferred_qualifications")
+    return " ".join(job.get(name) or "" for name in fields).lower()
+
+
+def minimum_requests(truth: list[dict[str, Any]], window: int) -> int:
+    """The fewest requests any crawl of this board can make: one facet call, one request per
+    100 postings of each partition, one facet call per split category (plus robots.txt)."""
+    requests = 1 + 1  # robots.txt, root facet call
+    for category, count in Counter(t["business_category"] for t in truth).items():
+        if count <= window:
+            requests += math.ceil(count / PAGE)
+            continue
+        requests += 1
+        countries = Counter(t["country_code"] for t in truth if t["business_category"] == category)
+        assert max(countries.values()) <= window, "the default board needs only a country split"
+        requests += sum(math.ceil(n / PAGE) for n in countries.values())
+    return requests
+
+
+def assert_no_duplicates(result: CrawlResult) -> None:
+    duplicated = [key for key, n in Counter(result.ids).items() if n > 1]
+    assert not duplicated, f"items emitted twice: {duplicated[:5]}"
+
+
+def partitions(result: CrawlResult) -> dict[str, dict[str, Any]]:
+    assert result.spider is not None
+    return {p["key"]: p for p in result.spider.ledger.summary()}
+
+
+@pytest.mark.slow
+@deferred_f_from_coro_f
+async def test_full_crawl_collects_every_live_posting_once(sim) -> None:
+    truth = sim.truth()
+    window = sim.state()["result_window"]
+    largest = Counter(t["business_category"] for t in truth).most_common(1)[0]
+    assert largest[1] > window, "the default board must have a category above the window"
+
+    result = await run_crawl(base_url=sim.url)
+
+    assert result.finish_reason == "finished"
+    assert_no_duplicates(result)
+    assert set(result.ids) == {t["id_icims"] for t in truth}
+    parts = partitions(result)
+    incomplete = [key for key, p in parts.items() if not p["complete"]]
+    assert not incomplete
+    assert result.stats["jobtracker/run_complete"] is True
+    big = parts[f"business_category={largest[0]}"]
+    assert big["split_by"] == "normalized_country_code"
+    assert big["fetched"] == largest[1]
+    assert parts["all"]["promised"] == len(truth)
+    minimum = minimum_requests(truth, window)
+    assert result.requests <= minimum * 1.05, (result.requests, minimum)
+    # Every item keeps the raw job object exactly as served.
+    by_id = {t["id_icims"]: t for t in truth}
+    sample = result.items[0]
+    assert sample.raw["id_icims"] == sample.source_id
+    assert sample.raw["business_category"] == by_id[sample.source_id]["business_category"]
+    assert sample.url == sim.url + sample.raw["job_path"]
+
+
+@deferred_f_from_coro_f
+async def test_keyword_crawl_returns_exactly_the_matching_postings(sim) -> None:
+    jobs = [t["job"] for t in sim.truth(jobs=True)]
+    expected = {job["id_icims"] for job in jobs if "rekognition" in text_of(job)}
+    assert 20 <= len(expected) <= 400, "the board should mention Rekognition a realistic amount"
+
+    result = await run_crawl(base_url=sim.url, query="Rekognition")
+
+    assert result.finish_reason == "finished"
+    assert_no_duplicates(result)
+    assert set(result.ids) == expected
+    assert result.spider.is_keyword_run
+    assert result.stats["jobtracker/run_complete"] is True
+    assert result.requests <= 2 + math.ceil(len(expected) / PAGE)  # robots + pages, no facet call
+
+
+@deferred_f_from_coro_f
+async def test_country_scoped_crawl_returns_exactly_that_countrys_postings(sim) -> None:
+    truth = sim.truth()
+    expected = {t["id_icims"] for t in truth if t["country_code"] in {"JPN", "DEU"}}
+    assert expected
+
+    result = await run_crawl(base_url=sim.url, countries="JP,DE")
+
+    assert set(result.ids) == expected
+    assert_no_duplicates(result)
+    assert result.stats["jobtracker/run_complete"] is True
+    assert result.spider.scope["countries"] == ["DEU", "JPN"]
+    assert all(
+        p["filters"].get("business_category") for k, p in partitions(result).items() if k != "all"
+    )
+
+
+@deferred_f_from_coro_f
+async def test_category_scope_lists_absent_categories_as_complete_and_empty(sim) -> None:
+    truth = sim.truth()
+    legal = {t["id_icims"] for t in truth if t["business_category"] == "legal"}
+    assert legal
+
+    result = await run_crawl(base_url=sim.url, categories="legal,no-such-category")
+
+    assert set(result.ids) == legal
+    parts = partitions(result)
+    assert parts["business_category=no-such-category"]["complete"]
+    assert parts["business_category=no-such-category"]["fetched"] == 0
+    assert parts["business_category=legal"]["complete"]
+
+
+@deferred_f_from_coro_f
+async def test_transient_faults_are_retried_without_duplicates(start_sim) -> None:
+    sim = start_sim(size=3000, seed=11)
+    truth = sim.truth()
+    sim.set_faults(
+        rate_429=0.05,
+        retry_after=1,
+        burst_5xx_every=25,
+        burst_5xx_len=2,
+        rate_malformed=0.04,
+        rate_truncated=0.04,
+        rate_soft_error=0.04,
+        rate_empty_page=0.04,
+        rate_slow=0.05,
+        slow_ms=300,
+        fault_seed=5,
+    )
+
+    result = await run_crawl(base_url=sim.url, settings={"RETRY_TIMES": 8})
+
+    injected = sim.state()["injected"]
+    assert sum(injected.values()) >= 10, injected
+    assert result.finish_reason == "finished"
+    assert_no_duplicates(result)
+    assert set(result.ids) == {t["id_icims"] for t in truth}
+    assert result.stats["jobtracker/run_complete"] is True
+    assert result.stats.get("retry/count", 0) >= 10
+    assert result.stats.get("jobtracker/malformed_json", 0) >= 1
+    assert result.stats.get("jobtracker/soft_error", 0) >= 1
+    assert result.stats.get("jobtracker/empty_page", 0) >= 1
+    assert result.stats.get("retry/retry_after/count", 0) >= 1
+
+
+@deferred_f_from_coro_f
+async def test_a_partition_that_keeps_failing_is_marked_incomplete(start_sim) -> None:
+    sim = start_sim(size=3000, seed=12)
+    truth = sim.truth()
+    category = Counter(t["business_category"] for t in truth).most_common(3)[-1][0]
+    assert sum(t["business_category"] == category for t in truth) > PAGE
+    sim.set_faults(fail_pattern=f"business_category[]={category}")
+
+    result = await run_crawl(base_url=sim.url, settings={"RETRY_TIMES": 2})
+
+    assert result.finish_reason == "finished"  # the crawl itself did not crash
+    assert_no_duplicates(result)
+    parts = partitions(result)
+    failed = parts[f"business_category={category}"]
+    assert not failed["complete"]
+    assert failed["problems"] and "HTTP 500" in failed["problems"][0]
+    assert failed["fetched"] == PAGE  # the first page was kept
+    assert not parts["all"]["complete"]
+    assert result.stats["jobtracker/run_complete"] is False
+    others = {key for key, p in parts.items() if key not in ("all", failed["key"])}
+    assert all(parts[key]["complete"] for key in others)
+    expected_elsewhere = {t["id_icims"] for t in truth if t["business_category"] != category}
+    assert expected_elsewhere <= set(result.ids)
+
+
+@deferred_f_from_coro_f
+async def test_small_window_forces_deeper_splits_and_honest_accounting(start_sim) -> None:
+    sim = start_sim(size=4000, seed=13, result_window=400)
+    truth = sim.truth()
+
+    result = await run_crawl(base_url=sim.url, settings={"AMAZON_JOBS_RESULT_WINDOW": 400})
+
+    assert_no_duplicates(result)
+    parts = partitions(result)
+    assert any(p["split_by"] == "normalized_country_code" for p in parts.values())
+    assert any(p["split_by"] == "normalized_state_name" for p in parts.values())
+    collected = set(result.ids)
+    for t in truth:
+        if t["id_icims"] in collected:
+            continue
+        # A posting may only be missing from a partition that says it is incomplete.
+        key = f"business_category={t['business_category']}"
+        assert not parts[key]["complete"], f"{t['id_icims']} missing from complete {key}"
+    for p in parts.values():
+        if p["complete"] and p["split_by"] is None:
+            assert p["fetched"] == p["expected"]
+
+
+@deferred_f_from_coro_f
+async def test_max_pages_marks_truncated_partitions_incomplete(sim) -> None:
+    result = await run_crawl(base_url=sim.url, categories="legal,pxt", max_pages="1")
+
+    parts = partitions(result)
+    for key in ("business_category=legal", "business_category=pxt"):
+        assert parts[key]["promised"] > PAGE
+        assert not parts[key]["complete"]
+        assert any("max_pages=1" in problem for problem in parts[key]["problems"])
+        assert parts[key]["fetched"] == PAGE
+    assert len(result.items) == 2 * PAGE
+
+
+@deferred_f_from_coro_f
+async def test_board_changing_mid_crawl_never_duplicates(start_sim) -> None:
+    sim = start_sim(size=3000, seed=14)
+    before = {t["id_icims"] for t in sim.truth(day=0)}
+    after = {t["id_icims"] for t in sim.truth(day=1)}
+    sim.set_faults(advance_day_after=10)
+
+    result = await run_crawl(base_url=sim.url)
+
+    assert sim.state()["day"] == 1
+    assert_no_duplicates(result)
+    collected = set(result.ids)
+    assert collected <= before | after
+    stable = before & after
+    assert len(collected & stable) >= 0.98 * len(stable)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "reason"),
+    [
+        ({"countries": "JP,Atlantis"}, "bad_argument:countries"),
+        ({"locale": "xx"}, "bad_argument:locale"),
+        ({"max_pages": "-1"}, "bad_argument:max_pages"),
+        ({"base_url": "localhost:8080"}, "bad_argument:base_url"),
+        ({"colour": "blue"}, "bad_argument:colour"),
+    ],
+)
+@deferred_f_from_coro_f
+async def test_bad_arguments_stop_the_run_at_start(arguments: dict[str, str], reason: str) -> None:
+    result = await run_crawl(**arguments)
+    assert result.finish_reason == reason
+    assert result.requests == 0
+    assert result.items == []
+
+
+@deferred_f_from_coro_f
+async def test_scrapyd_job_id_is_the_run_id(sim) -> None:
+    result = await run_crawl(
+        base_url=sim.url, query="facial recognition", _job="job-42", _version="7"
+    )
+    assert result.spider.run_id == "job-42"
+    assert result.items and {item.run_id for item in result.items} == {"job-42"}
+    assert result.stats["jobtracker/run_id"] == "job-42"
