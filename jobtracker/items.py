@@ -7,7 +7,7 @@ field exactly as the site served it (``raw``), and normalized fields that the pi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 
@@ -36,5 +36,37 @@ class JobPosting:
     seen_at: datetime
     """When the response carrying it was received, timezone-aware UTC."""
 
+    locale: str = "en"
+    """The site locale it was fetched in (``en``, ``de``, ``jp``, ...): how to read its dates."""
+
     raw: dict[str, Any] = field(default_factory=dict)
     """Every field of the job object exactly as served, in the site's key order."""
+
+    # -- normalized fields, filled by the pipelines (empty when a value could not be read) --
+
+    description_text: str | None = None
+    """``description`` as plain text (the HTML stays in ``raw``)."""
+
+    basic_qualifications_text: str | None = None
+    preferred_qualifications_text: str | None = None
+
+    locations: list[dict[str, Any]] = field(default_factory=list)
+    """Every location, primary first: city, region, ISO 3166-1 alpha-2/alpha-3, country name,
+    ISO 3166-2 subdivision, coordinates, virtual flag (``jobtracker.normalize.location``)."""
+
+    country_codes: list[str] = field(default_factory=list)
+    """Distinct ISO alpha-3 codes of all locations, primary first."""
+
+    role_family: dict[str, Any] | None = None
+    """Standard role family, SOC 2018 code and classifier version (``docs/role_families.md``)."""
+
+    posted_date: date | None = None
+    """``posted_date`` parsed (``"July  2, 2026"`` and localized forms)."""
+
+    updated_at: datetime | None = None
+    """``updated_time`` ("2 months") as an approximate UTC time relative to ``seen_at``."""
+
+    updated_at_approximate: bool = False
+
+    pay: list[dict[str, Any]] = field(default_factory=list)
+    """Pay ranges read from the qualifications: min, max, currency, period, location."""

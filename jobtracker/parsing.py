@@ -122,5 +122,6 @@ def job_to_item(
         run_id=run_id,
         partition=partition,
         seen_at=seen_at,
+        locale=locale,
         raw=dict(job),
     )

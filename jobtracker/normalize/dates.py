@@ -1,0 +1,216 @@
+"""``posted_date`` (a calendar date, maybe localized) and ``updated_time`` (relative prose).
+
+``posted_date`` is US English ``"%B %e, %Y"`` -- ``"July  2, 2026"``, space-padded day -- and is
+read by a locale-independent fast path (no dateparser, no ``strptime``, whose ``%B`` follows the
+process locale). Other forms go to dateparser restricted to the site locale's language, with
+relative dates, timestamps and incomplete dates switched off.
+
+``updated_time`` is Rails ``distance_of_time_in_words`` without "ago" (``"2 months"``,
+``"about 21 hours"``) and becomes ``seen_at - span``: always approximate. Conventions: a month
+is 30 days, a year 365 days, a week 7 days; "less than a minute" / "less than N ..." is a
+span of 0 (the text only bounds it from above); "half a minute" is 30 seconds; the qualifiers
+"about", "over", "almost" do not change the span.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+__all__ = [
+    "SITE_LOCALES",
+    "UpdatedTime",
+    "parse_posted_date",
+    "parse_updated_time",
+]
+
+#: The site's locales (footer switcher) -> (dateparser language, DATE_ORDER).
+SITE_LOCALES: dict[str, tuple[str, str]] = {
+    "en": ("en", "MDY"),
+    "en-gb": ("en", "DMY"),
+    "de": ("de", "DMY"),
+    "fr": ("fr", "DMY"),
+    "es": ("es", "DMY"),
+    "it": ("it", "DMY"),
+    "jp": ("ja", "YMD"),
+    "zh": ("zh", "YMD"),
+    "pl": ("pl", "DMY"),
+    "pt": ("pt", "DMY"),
+    "cs": ("cs", "DMY"),
+}
+_LOCALE_ALIASES = {"ja": "jp", "en-us": "en", "en-uk": "en-gb", "zh-cn": "zh", "pt-br": "pt"}
+
+# Calendar sanity bounds: amazon.jobs postings are from this century; anything outside is a
+# misparse, and a wrong date is worse than none.
+_MIN_YEAR, _MAX_YEAR = 1990, 2100
+
+_EN_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_EN_DATE_RE = re.compile(r"([A-Za-z]+)\.? (\d{1,2}),? (\d{4})")
+_WS_RE = re.compile(r"\s+")
+
+_DATEPARSER_SETTINGS: dict[str, Any] = {
+    # Absolute dates only: "2 days ago", "today" and bare timestamps are not posting dates.
+    "PARSERS": ["custom-formats", "absolute-time"],
+    # Day, month and year must all be in the text: no filling in from "today".
+    "REQUIRE_PARTS": ["day", "month", "year"],
+    "STRICT_PARSING": True,
+    "PREFER_DAY_OF_MONTH": "first",
+    "RETURN_AS_TIMEZONE_AWARE": False,
+}
+
+
+def _site_locale(locale: object) -> str:
+    if not isinstance(locale, str):
+        return "en"
+    key = locale.strip().lower().replace("_", "-")
+    key = _LOCALE_ALIASES.get(key, key)
+    if key not in SITE_LOCALES:
+        key = _LOCALE_ALIASES.get(key.split("-")[0], key.split("-")[0])
+    return key if key in SITE_LOCALES else "en"
+
+
+def _english_date(text: str) -> date | None:
+    match = _EN_DATE_RE.fullmatch(text)
+    if match is None:
+        return None
+    month = _EN_MONTHS.get(match[1].lower())
+    if month is None:
+        return None
+    return _checked_date(int(match[3]), month, int(match[2]))
+
+
+def _checked_date(year: int, month: int, day: int) -> date | None:
+    if not _MIN_YEAR <= year <= _MAX_YEAR:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:  # "February 30, 2026"
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _localized_date(text: str, site_locale: str) -> date | None:
+    try:
+        import dateparser  # imported lazily: slow import, only needed off the fast path
+    except ImportError:  # pragma: no cover - dateparser is a declared dependency
+        return None
+    language, order = SITE_LOCALES[site_locale]
+    try:
+        parsed = dateparser.parse(
+            text, languages=[language], settings={**_DATEPARSER_SETTINGS, "DATE_ORDER": order}
+        )
+    except Exception:  # dateparser raises assorted errors on odd input; never propagate
+        return None
+    if parsed is None:
+        return None
+    return _checked_date(parsed.year, parsed.month, parsed.day)
+
+
+def parse_posted_date(text: object, locale: str = "en") -> date | None:
+    """The calendar date of ``posted_date`` (``"July  2, 2026"``, ``"2. Juli 2026"`` ...).
+
+    ``locale`` is the site locale the page was fetched with (``en``, ``en-gb``, ``de``, ``fr``,
+    ``es``, ``it``, ``jp``, ``zh``, ``pl``, ``pt``, ``cs``); it picks the dateparser language
+    and day/month order. English month names are read in every locale. Unreadable -> None.
+    """
+    if not isinstance(text, str):
+        return None
+    cleaned = _WS_RE.sub(" ", text).strip()
+    if not cleaned or len(cleaned) > 64:
+        return None
+    found = _english_date(cleaned)
+    if found is not None:
+        return found
+    return _localized_date(cleaned, _site_locale(locale))
+
+
+# --- updated_time ----------------------------------------------------------------------------
+
+_UNIT_SECONDS = {
+    "second": 1,
+    "minute": 60,
+    "hour": 3600,
+    "day": 86_400,
+    "week": 7 * 86_400,
+    "month": 30 * 86_400,
+    "year": 365 * 86_400,
+}
+_UNIT_ALIASES = {"sec": "second", "min": "minute", "hr": "hour", "yr": "year"}
+_RELATIVE_RE = re.compile(
+    r"(?:(?P<qualifier>about|around|approximately|over|more than|almost|nearly|less than|under)"
+    r" )?(?P<count>\d{1,6}|an?|one|half an?) "
+    r"(?P<unit>sec|second|min|minute|hr|hour|day|week|month|yr|year)s?(?: ago)?",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdatedTime:
+    """``updated_time`` read against the crawl time: ``at`` is UTC or None if unreadable."""
+
+    at: datetime | None
+    approximate: bool
+    raw: str | None
+
+    def as_dict(self, json_safe: bool = False) -> dict[str, Any]:
+        """Plain dict; ``at`` stays a datetime (BSON) unless ``json_safe`` (ISO 8601 text)."""
+        at: datetime | str | None = self.at
+        if json_safe and self.at is not None:
+            at = self.at.isoformat()
+        return {"at": at, "approximate": self.approximate, "raw": self.raw}
+
+
+def _span_seconds(text: str) -> int | None:
+    match = _RELATIVE_RE.fullmatch(text)
+    if match is None:
+        return None
+    unit = _UNIT_ALIASES.get(match["unit"], match["unit"])
+    if match["qualifier"] in ("less than", "under"):
+        return 0
+    count = match["count"]
+    if count.startswith("half"):
+        return _UNIT_SECONDS[unit] // 2
+    number = 1 if count in ("a", "an", "one") else int(count)
+    return number * _UNIT_SECONDS[unit]
+
+
+def parse_updated_time(text: object, seen_at: datetime) -> UpdatedTime:
+    """``seen_at`` minus the span in ``text`` (``"2 months"``, ``"about 21 hours"``), in UTC.
+
+    A naive ``seen_at`` is taken as UTC. Unreadable text or a bad ``seen_at`` gives
+    ``at=None, approximate=False``; never raises.
+    """
+    raw = text if isinstance(text, str) else None
+    if raw is None or not isinstance(seen_at, datetime):
+        return UpdatedTime(None, False, raw)
+    cleaned = _WS_RE.sub(" ", raw).strip().lower()
+    seconds = _span_seconds(cleaned) if len(cleaned) <= 64 else None
+    if seconds is None:
+        return UpdatedTime(None, False, raw)
+    try:
+        base = seen_at.replace(tzinfo=UTC) if seen_at.tzinfo is None else seen_at.astimezone(UTC)
+        return UpdatedTime(base - timedelta(seconds=seconds), True, raw)
+    except (OverflowError, ValueError, TypeError):
+        return UpdatedTime(None, False, raw)
