@@ -1,16 +1,39 @@
 """Item pipelines: thin Scrapy wrappers over the pure functions of the project.
 
-The ladder (see ``ITEM_PIPELINES`` in settings): validate (100) -> ... -> store (900).
-An unknown value never drops an item; only a posting without identity is dropped.
+The ladder (``ITEM_PIPELINES`` in settings): validate (100) -> clean text (200) -> location
+(300) -> role family (400) -> dates and pay (500) -> store (900). An unknown value never drops
+an item: the field stays empty and a ``jobtracker/...`` stats counter records it. Only a
+posting without identity is dropped.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import TYPE_CHECKING
+import re
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import DropItem, NotConfigured
+from pymongo.errors import PyMongoError
+from scrapy import signals
+from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.serialize import ScrapyJSONEncoder
+
+from jobtracker.items import JobPosting
+from jobtracker.normalize import (
+    classify_role,
+    html_to_text,
+    normalize_locations,
+    parse_pay,
+    parse_posted_date,
+    parse_updated_time,
+    primary_location,
+)
+from jobtracker.store import PageResult, PostingStore, RunOutcome
 
 if TYPE_CHECKING:
     from typing import Self
@@ -43,12 +66,117 @@ class ValidatePostingPipeline:
         return item
 
 
-class StorageNotImplementedPipeline:
-    """Placeholder for the MongoDB store: it stores nothing, and says so.
+class _ItemPipeline:
+    """Base of the normalization pipelines: holds the crawler for its stats."""
 
-    Without ``MONGO_URI`` it switches itself off and logs that history tracking is off. With
-    ``MONGO_URI`` set it logs, loudly, that this build does not store postings yet.
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def count(self, key: str) -> None:
+        self.crawler.stats.inc_value(f"jobtracker/{key}")
+
+
+class CleanTextPipeline(_ItemPipeline):
+    """HTML description and qualifications -> plain text (the HTML stays in ``raw``)."""
+
+    def process_item(self, item: JobPosting) -> JobPosting:
+        raw = item.raw
+        item.description_text = html_to_text(raw.get("description"))
+        item.basic_qualifications_text = html_to_text(raw.get("basic_qualifications"))
+        item.preferred_qualifications_text = html_to_text(raw.get("preferred_qualifications"))
+        return item
+
+
+class LocationPipeline(_ItemPipeline):
+    """Every location of the posting, resolved with pycountry; the primary one first."""
+
+    def process_item(self, item: JobPosting) -> JobPosting:
+        locations = normalize_locations(item.raw)
+        item.locations = [location.as_dict() for location in locations]
+        item.country_codes = list(
+            dict.fromkeys(
+                location.country_alpha3 for location in locations if location.country_alpha3
+            )
+        )
+        primary = primary_location(locations)
+        if primary is not None and primary.country_alpha2 and primary.country_alpha3:
+            self.count("location/resolved")
+        else:
+            self.count("location/unresolved")
+        return item
+
+
+class RoleFamilyPipeline(_ItemPipeline):
+    """A standard role family and SOC code beside Amazon's own labels (kept verbatim)."""
+
+    def process_item(self, item: JobPosting) -> JobPosting:
+        raw = item.raw
+        classification = classify_role(
+            raw.get("job_category"),
+            raw.get("job_family"),
+            raw.get("business_category"),
+            item.title,
+        )
+        item.role_family = classification.as_dict()
+        self.count("role_family/mapped" if classification.role_family else "role_family/unmapped")
+        return item
+
+
+class DatesAndPayPipeline(_ItemPipeline):
+    """``posted_date`` to a date, ``updated_time`` to an approximate time, pay lines to ranges."""
+
+    def process_item(self, item: JobPosting) -> JobPosting:
+        raw = item.raw
+        item.posted_date = parse_posted_date(raw.get("posted_date"), item.locale)
+        self.count("posted_date/parsed" if item.posted_date else "posted_date/unparsed")
+        updated = parse_updated_time(raw.get("updated_time"), item.seen_at)
+        item.updated_at, item.updated_at_approximate = updated.at, updated.approximate
+        if updated.at is None:
+            self.count("updated_time/unparsed")
+        text = item.preferred_qualifications_text
+        if text is None:
+            text = html_to_text(raw.get("preferred_qualifications"))
+        item.pay = [pay.as_dict() for pay in parse_pay(text)]
+        if item.pay:
+            self.count("pay/found")
+        return item
+
+
+class MongoStorePipeline:
+    """Store every posting in MongoDB with its history (see ``jobtracker.store``).
+
+    Postings are buffered per response page and written with one query and bulk writes per
+    page. The run is recorded in ``crawl_runs`` from start to finish, and closures are applied
+    after a run that finished normally. If MongoDB goes away, the page is retried briefly; then
+    the run fails loudly: it stops with finish reason ``store_unavailable`` (``scrapy crawl``
+    exits 1), closes nothing, and writes the postings it could not store to
+    ``JOBTRACKER_UNSAVED_DIR/<run id>.jsonl``.
+
+    Without ``MONGO_URI`` the pipeline switches itself off and says that history tracking is off.
     """
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.uri: str = settings["MONGO_URI"]
+        self.database: str = settings.get("MONGO_DATABASE", "jobtracker")
+        self.batch_size = settings.getint("JOBTRACKER_STORE_BATCH_SIZE", 100)
+        self.retries = settings.getint("JOBTRACKER_STORE_RETRIES", 2)
+        self.retry_delay = settings.getfloat("JOBTRACKER_STORE_RETRY_DELAY", 1.0)
+        self.timeout_ms = settings.getint("JOBTRACKER_STORE_TIMEOUT_MS", 3000)
+        self.max_close_fraction = settings.getfloat("JOBTRACKER_MAX_CLOSE_FRACTION", 0.2)
+        self.close_floor = settings.getint("JOBTRACKER_MIN_CLOSE_GUARD", 25)
+        self.var_dir = Path(settings.get("JOBTRACKER_VAR_DIR", "var"))
+        self.store: PostingStore | None = None
+        self.buffer: list[dict[str, Any]] = []
+        self.buffer_key: tuple[Any, ...] | None = None
+        self.changes = PageResult()
+        self.failed = False
+        self.unsaved = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -58,11 +186,200 @@ class StorageNotImplementedPipeline:
                 "(-O FILE); nothing records first seen / last seen / closures."
             )
             raise NotConfigured("MONGO_URI is not set")
-        logger.warning(
-            "MONGO_URI is set, but this build has no MongoDB store yet: postings are NOT "
-            "stored (StorageNotImplementedPipeline is a no-op)."
-        )
-        return cls()
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
-    def process_item(self, item: object) -> object:
+    @property
+    def spider(self) -> Any:
+        return self.crawler.spider
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def open_spider(self) -> None:
+        spider = self.spider
+        try:
+            self.store = PostingStore.connect(
+                self.uri,
+                self.database,
+                timeout_ms=self.timeout_ms,
+                pending_dir=self.var_dir / "pending_runs",
+            )
+            self.store.ensure_indexes()
+            replayed = self.store.replay_pending_finishes()
+            if replayed:
+                logger.info("Recorded the finish of %d earlier runs that ended offline", replayed)
+            if getattr(spider, "ledger", None) is not None:
+                self.store.start_run(run_document(spider))
+        except PyMongoError as exc:
+            self.failed = True
+            self.crawler.stats.set_value("jobtracker/store/failed", True)
+            logger.error(
+                "MongoDB at %s is unavailable (%s): nothing was crawled.", redact(self.uri), exc
+            )
+            raise CloseSpider("store_unavailable") from None
+        logger.info(
+            "Storing postings with history in MongoDB %s/%s", redact(self.uri), self.database
+        )
+
+    def process_item(self, item: Any) -> Any:
+        data = ItemAdapter(item).asdict()
+        if self.failed:
+            self.spill([data])
+            return item
+        key = (data.get("partition"), data.get("seen_at"))
+        if self.buffer and key != self.buffer_key:
+            self.flush()
+        self.buffer.append(data)
+        self.buffer_key = key
+        if len(self.buffer) >= self.batch_size:
+            self.flush()
         return item
+
+    def spider_idle(self) -> None:
+        """Write the last buffered page before the engine decides how the run ended."""
+        if self.buffer and not self.failed:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self.buffer, self.buffer_key = self.buffer, [], None
+        if not batch or self.store is None:
+            return
+        stats = self.crawler.stats
+        for attempt in range(self.retries + 1):
+            try:
+                result = self.store.save_page(batch, self.spider.run_id)
+            except PyMongoError as exc:
+                error = exc
+                logger.warning(
+                    "MongoDB write failed (attempt %d of %d): %s",
+                    attempt + 1,
+                    self.retries + 1,
+                    exc,
+                )
+                stats.inc_value("jobtracker/store/retries")
+                if attempt < self.retries:
+                    time.sleep(self.retry_delay * (attempt + 1))
+                continue
+            self.changes.add(result)
+            stats.inc_value("jobtracker/store/pages")
+            stats.inc_value("jobtracker/store/postings", len(batch))
+            return
+        self.fail(batch, error)
+
+    def fail(self, batch: list[dict[str, Any]], error: Exception) -> None:
+        """The store is gone: stop the run loudly and keep what could not be stored."""
+        self.failed = True
+        self.crawler.stats.set_value("jobtracker/store/failed", True)
+        self.spill(batch)
+        logger.error(
+            "MongoDB is unreachable (%s). Stopping the run: it will be recorded as "
+            "store_unavailable and close nothing; unsaved postings go to %s",
+            error,
+            self.unsaved_path(),
+        )
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_unavailable"))
+
+    def unsaved_path(self) -> Path:
+        return self.var_dir / "unsaved" / f"{self.spider.run_id}.jsonl"
+
+    def spill(self, batch: list[dict[str, Any]]) -> None:
+        path = self.unsaved_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            for data in batch:
+                handle.write(json.dumps(data, cls=ScrapyJSONEncoder, ensure_ascii=False) + "\n")
+        self.unsaved += len(batch)
+        self.crawler.stats.set_value("jobtracker/store/unsaved", self.unsaved)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        """Finish the run record; apply closures only after a normal, fully stored run."""
+        if self.store is None:
+            return
+        try:
+            if getattr(spider, "ledger", None) is not None:
+                self.record_finish(spider, reason)
+        finally:
+            self.store.close()
+
+    def record_finish(self, spider: Any, reason: str) -> None:
+        assert self.store is not None
+        if self.buffer and not self.failed:
+            self.flush()
+        spider.finish_accounting()
+        finish_reason = "store_unavailable" if self.failed else reason
+        update: dict[str, Any] = {
+            "finish_reason": finish_reason,
+            "finished_at": datetime.now(UTC),
+            "complete": spider.ledger.complete() and not self.failed,
+            "partitions": spider.ledger.summary(),
+            "changes": {**self.changes.as_dict(), "unsaved": self.unsaved},
+            "stats": {key: self.crawler.stats.get_value(key) for key in RUN_STAT_KEYS},
+        }
+        outcome = RunOutcome(
+            run_id=spider.run_id,
+            finish_reason=finish_reason,
+            keyword_run=spider.is_keyword_run,
+            partitions=update["partitions"],
+            store_failed=self.failed,
+        )
+        try:
+            plan = self.store.apply_closures(
+                outcome,
+                spider.scope,
+                spider.started_at,
+                max_fraction=self.max_close_fraction,
+                floor=self.close_floor,
+            )
+            update["closure"] = plan.as_dict()
+            update["changes"]["closed"] = len(plan.close)
+            update["changes"]["marked_missing"] = len(plan.mark_missing)
+            if plan.blocked_reason and not spider.is_keyword_run and not self.failed:
+                logger.warning("No closures for run %s: %s", spider.run_id, plan.blocked_reason)
+            self.store.finish_run(spider.run_id, update)
+        except PyMongoError as exc:
+            self.crawler.stats.set_value("jobtracker/store/failed", True)
+            path = self.store.save_pending_finish(
+                spider.run_id, {**update, "finish_reason": "store_unavailable"}
+            )
+            logger.error(
+                "Could not record the end of run %s in MongoDB (%s); saved to %s and "
+                "recorded when the store is back",
+                spider.run_id,
+                exc,
+                path,
+            )
+        self.crawler.stats.set_value("jobtracker/store/changes", update["changes"])
+
+    def close_spider(self) -> None:
+        """Write what is still buffered (the run is recorded in ``spider_closed``, after this)."""
+        if self.buffer and not self.failed:
+            self.flush()
+
+
+RUN_STAT_KEYS = (
+    "downloader/request_count",
+    "item_scraped_count",
+    "jobtracker/postings/unique",
+    "jobtracker/postings/duplicate",
+    "jobtracker/pages/failed",
+    "retry/count",
+)
+
+
+def run_document(spider: Any) -> dict[str, Any]:
+    """The ``crawl_runs`` document recorded when a run starts."""
+    return {
+        "_id": spider.run_id,
+        "source": spider.scope["source"],
+        "spider": spider.name,
+        "arguments": spider.args.model_dump(by_alias=True, exclude_none=True),
+        "scope": spider.scope,
+        "keyword_run": spider.is_keyword_run,
+        "started_at": spider.started_at,
+    }
+
+
+def redact(uri: str) -> str:
+    """A MongoDB URI without its password, for logs."""
+    return re.sub(r"//([^:/@]+):[^@/]+@", r"//\1:***@", uri)

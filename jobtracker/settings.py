@@ -54,7 +54,11 @@ JOBTRACKER_PARTITION_TOLERANCE_REL = 0.005
 # -- items ----------------------------------------------------------------------------------
 ITEM_PIPELINES = {
     "jobtracker.pipelines.ValidatePostingPipeline": 100,
-    "jobtracker.pipelines.StorageNotImplementedPipeline": 900,
+    "jobtracker.pipelines.CleanTextPipeline": 200,
+    "jobtracker.pipelines.LocationPipeline": 300,
+    "jobtracker.pipelines.RoleFamilyPipeline": 400,
+    "jobtracker.pipelines.DatesAndPayPipeline": 500,
+    "jobtracker.pipelines.MongoStorePipeline": 900,
 }
 EXTENSIONS = {
     "jobtracker.extensions.CrawlSummary": 500,
@@ -65,5 +69,12 @@ FEED_EXPORT_ENCODING = "utf-8"
 # -- MongoDB (history tracking) -------------------------------------------------------------
 MONGO_URI = os.environ.get("MONGO_URI") or None
 MONGO_DATABASE = os.environ.get("MONGO_DATABASE", "jobtracker")
+JOBTRACKER_STORE_BATCH_SIZE = 100  # postings per bulk write (one response page)
+JOBTRACKER_STORE_RETRIES = 2  # retries of a failed page write before the run stops
+JOBTRACKER_STORE_RETRY_DELAY = 1.0  # seconds, growing linearly per retry
+JOBTRACKER_STORE_TIMEOUT_MS = 3000  # server selection / connect timeout
+JOBTRACKER_MAX_CLOSE_FRACTION = 0.2  # a run touching more of its open scope closes nothing
+JOBTRACKER_MIN_CLOSE_GUARD = 25  # ... unless it touches at most this many (small scopes)
+JOBTRACKER_VAR_DIR = os.environ.get("JOBTRACKER_VAR_DIR", "var")  # unsaved postings, pending runs
 
 LOG_LEVEL = os.environ.get("JOBTRACKER_LOG_LEVEL", "INFO")

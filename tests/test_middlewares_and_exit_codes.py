@@ -30,6 +30,10 @@ def test_parse_retry_after(header: bytes | str | None, seconds: float | None) ->
     assert parse_retry_after(header, now=NOW) == seconds
 
 
+def test_a_store_failure_fails_a_finished_run() -> None:
+    assert exit_code_for("finished", False, failed=True) == 1
+
+
 @pytest.mark.parametrize(
     ("reason", "bootstrap_failed", "code"),
     [

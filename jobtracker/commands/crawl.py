@@ -20,9 +20,10 @@ if TYPE_CHECKING:
 NORMAL_FINISH_REASONS = ("finished", "closespider_")
 
 
-def exit_code_for(finish_reason: str | None, bootstrap_failed: bool) -> int:
-    """0 for a normal end, 2 for a bad argument, 1 for everything else."""
-    if bootstrap_failed or finish_reason is None:
+def exit_code_for(finish_reason: str | None, bootstrap_failed: bool, failed: bool = False) -> int:
+    """0 for a normal end, 2 for a bad argument, 1 for everything else (including a run that
+    ended normally but could not store what it crawled: ``failed``)."""
+    if bootstrap_failed or finish_reason is None or failed:
         return 1
     if finish_reason.startswith("bad_argument"):
         return 2
@@ -43,5 +44,9 @@ class Command(ScrapyCrawlCommand):
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
-        reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
-        self.exitcode = exit_code_for(reason, self.crawler_process.bootstrap_failed)
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        self.exitcode = exit_code_for(
+            stats.get("finish_reason"),
+            self.crawler_process.bootstrap_failed,
+            failed=bool(stats.get("jobtracker/store/failed")),
+        )
