@@ -12,7 +12,6 @@ import json
 import logging
 import re
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -310,7 +309,7 @@ class MongoStorePipeline:
         finish_reason = "store_unavailable" if self.failed else reason
         update: dict[str, Any] = {
             "finish_reason": finish_reason,
-            "finished_at": datetime.now(UTC),
+            "finished_at": spider.clock.now(),
             "complete": spider.ledger.complete() and not self.failed,
             "partitions": spider.ledger.summary(),
             "changes": {**self.changes.as_dict(), "unsaved": self.unsaved},

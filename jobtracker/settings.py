@@ -77,4 +77,7 @@ JOBTRACKER_MAX_CLOSE_FRACTION = 0.2  # a run touching more of its open scope clo
 JOBTRACKER_MIN_CLOSE_GUARD = 25  # ... unless it touches at most this many (small scopes)
 JOBTRACKER_VAR_DIR = os.environ.get("JOBTRACKER_VAR_DIR", "var")  # unsaved postings, pending runs
 
+# Pretend runs start at this ISO 8601 time (replaying simulated days: tests, `jobtracker demo`).
+JOBTRACKER_CLOCK_START = os.environ.get("JOBTRACKER_CLOCK_START") or None
+
 LOG_LEVEL = os.environ.get("JOBTRACKER_LOG_LEVEL", "INFO")

@@ -23,6 +23,7 @@ from scrapy.exceptions import CloseSpider
 from twisted.python.failure import Failure
 
 from jobtracker.arguments import AmazonJobsArgs, ArgumentError, parse_amazon_jobs_args
+from jobtracker.clock import Clock
 from jobtracker.items import JobPosting
 from jobtracker.parsing import SOURCE, PayloadError, SearchPage, job_to_item, parse_search_payload
 from jobtracker.partitions import (
@@ -45,9 +46,9 @@ PAGE_SIZE = 100
 ROOT_FACETS = ("business_category", "normalized_country_code")
 
 
-def new_run_id() -> str:
+def new_run_id(started_at: datetime | None = None) -> str:
     """A sortable, unique run id for runs not started by scrapyd."""
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    return f"{started_at or datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
 class AmazonJobsSpider(scrapy.Spider):
@@ -63,8 +64,9 @@ class AmazonJobsSpider(scrapy.Spider):
         except ArgumentError as exc:
             self.argument_error = exc
             self.args = AmazonJobsArgs()
+        self.clock = Clock()
         self.run_id = self.args.job or new_run_id()
-        self.started_at = datetime.now(UTC)
+        self.started_at = self.clock.now()
         self.ledger = CrawlLedger()
         self.seen_ids: set[str] = set()
         self.window = 10_000
@@ -74,6 +76,13 @@ class AmazonJobsSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.window = settings.getint("AMAZON_JOBS_RESULT_WINDOW", 10_000)
+        try:
+            spider.clock = Clock.from_setting(settings.get("JOBTRACKER_CLOCK_START"))
+        except ValueError as exc:
+            spider.argument_error = ArgumentError("JOBTRACKER_CLOCK_START", str(exc))
+        spider.started_at = spider.clock.now()
+        if not spider.args.job:
+            spider.run_id = new_run_id(spider.started_at)
         spider.ledger = CrawlLedger(
             tolerance_abs=settings.getint("JOBTRACKER_PARTITION_TOLERANCE_ABS", 2),
             tolerance_rel=settings.getfloat("JOBTRACKER_PARTITION_TOLERANCE_REL", 0.005),
@@ -301,7 +310,7 @@ class AmazonJobsSpider(scrapy.Spider):
             return
         if response.meta["root_page"]:
             yield from self.plan_keyword_root(page)
-        seen_at = datetime.now(UTC)
+        seen_at = self.clock.now()
         ids: list[str] = []
         for job in page.jobs:
             item = job_to_item(
