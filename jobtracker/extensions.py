@@ -70,8 +70,35 @@ class CrawlSummary:
             "scope": spider.scope,  # type: ignore[attr-defined]
             "complete": ledger.complete(),
             "partitions": ledger.summary(),
+            "coverage": coverage(stats.get_stats()),
             "stats": {key: stats.get_value(key) for key in STAT_KEYS},
         }
+
+
+#: Normalization coverage: (name, stats key of successes, stats key of failures).
+COVERAGE = (
+    (
+        "country (ISO alpha-2/alpha-3)",
+        "jobtracker/location/resolved",
+        "jobtracker/location/unresolved",
+    ),
+    ("role family", "jobtracker/role_family/mapped", "jobtracker/role_family/unmapped"),
+    ("posted date", "jobtracker/posted_date/parsed", "jobtracker/posted_date/unparsed"),
+)
+
+
+def coverage(stats: dict[str, Any]) -> dict[str, dict[str, float | int]]:
+    """Share of postings each normalization resolved (only those that ran)."""
+    figures: dict[str, dict[str, float | int]] = {}
+    for name, ok_key, failed_key in COVERAGE:
+        ok, failed = stats.get(ok_key, 0), stats.get(failed_key, 0)
+        if ok + failed:
+            figures[name] = {
+                "resolved": ok,
+                "total": ok + failed,
+                "percent": 100 * ok / (ok + failed),
+            }
+    return figures
 
 
 def format_summary(summary: dict[str, Any]) -> list[str]:
@@ -86,8 +113,16 @@ def format_summary(summary: dict[str, Any]) -> list[str]:
         f"{stats.get('jobtracker/postings/unique') or 0} unique postings "
         f"({stats.get('jobtracker/postings/duplicate') or 0} duplicates skipped); "
         f"{stats.get('downloader/request_count') or 0} requests",
-        f"  {'partition':<60} {'promised':>9} {'fetched':>8}  status",
     ]
+    if summary.get("coverage"):
+        lines.append(
+            "Normalization coverage: "
+            + "; ".join(
+                f"{name} {figure['percent']:.2f}% ({figure['resolved']}/{figure['total']})"
+                for name, figure in summary["coverage"].items()
+            )
+        )
+    lines.append(f"  {'partition':<60} {'promised':>9} {'fetched':>8}  status")
     for p in partitions:
         status = "complete" if p["complete"] else "INCOMPLETE " + "; ".join(p["problems"][:3])
         if p["split_by"]:

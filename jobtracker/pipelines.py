@@ -32,7 +32,7 @@ from jobtracker.normalize import (
     parse_updated_time,
     primary_location,
 )
-from jobtracker.store import PageResult, PostingStore, RunOutcome
+from jobtracker.store import PageResult, PostingStore, RunOutcome, plan_closures
 
 if TYPE_CHECKING:
     from typing import Self
@@ -323,13 +323,16 @@ class MongoStorePipeline:
             store_failed=self.failed,
         )
         try:
-            plan = self.store.apply_closures(
-                outcome,
-                spider.scope,
-                spider.started_at,
-                max_fraction=self.max_close_fraction,
-                floor=self.close_floor,
-            )
+            if self.failed:  # no query against a store that just failed
+                plan = plan_closures(outcome, [], 0)
+            else:
+                plan = self.store.apply_closures(
+                    outcome,
+                    spider.scope,
+                    spider.started_at,
+                    max_fraction=self.max_close_fraction,
+                    floor=self.close_floor,
+                )
             update["closure"] = plan.as_dict()
             update["changes"]["closed"] = len(plan.close)
             update["changes"]["marked_missing"] = len(plan.mark_missing)

@@ -99,7 +99,7 @@ class PostingStore:
             tz_aware=True,
             serverSelectionTimeoutMS=timeout_ms,
             connectTimeoutMS=timeout_ms,
-            socketTimeoutMS=max(timeout_ms * 6, 30_000),
+            socketTimeoutMS=timeout_ms * 10,
             appname="jobtracker",
         )
         client.admin.command("ping")

@@ -1,0 +1,117 @@
+"""A MongoDB outage in the middle of a crawl: the run fails loudly, loses nothing, closes
+nothing, and the next run after the store is back leaves a correct history.
+
+The outage is real: the MongoDB test server process is frozen (SIGSTOP) while ``scrapy crawl``
+runs in a child process, and thawed (SIGCONT) afterwards, with its data intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pymongo import MongoClient
+from scrapy.utils.defer import deferred_f_from_coro_f
+
+from jobtracker.mongo_test_server import ensure_jar, start
+from tests.support.crawling import run_crawl
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def frozen_store(tmp_path: Path):
+    """A MongoDB test server of this test's own (it will be frozen and thawed)."""
+    server = start(port=0, log_path=tmp_path / "mongo.log", jar=ensure_jar())
+    try:
+        yield server
+    finally:
+        os.kill(server.pid, signal.SIGCONT)
+        server.stop()
+
+
+@deferred_f_from_coro_f
+async def test_outage_fails_the_run_loudly_and_the_next_run_recovers(
+    start_sim, frozen_store, tmp_path: Path
+) -> None:
+    sim = start_sim(size=3000, seed=41)
+    sim.set_faults(slow_ms=150, rate_slow=1.0)  # a crawl of several seconds
+    var_dir = tmp_path / "var"
+    database = "outage"
+    client = MongoClient(frozen_store.uri, tz_aware=True, serverSelectionTimeoutMS=5000)
+    db = client[database]
+    command = [
+        sys.executable, "-m", "scrapy", "crawl", "amazon_jobs",
+        "-a", f"base_url={sim.url}", "-a", "_job=outage",
+        "-s", f"MONGO_URI={frozen_store.uri}", "-s", f"MONGO_DATABASE={database}",
+        "-s", f"JOBTRACKER_VAR_DIR={var_dir}", "-s", "JOBTRACKER_STORE_TIMEOUT_MS=300",
+        "-s", "JOBTRACKER_STORE_RETRIES=1", "-s", "JOBTRACKER_STORE_RETRY_DELAY=0.2",
+        "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
+        "-s", "CONCURRENT_REQUESTS=2", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2",
+    ]  # fmt: skip
+    crawl = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while db.postings.estimated_document_count() < 200:
+            assert crawl.poll() is None, "the crawl ended before the outage"
+            assert time.monotonic() < deadline, "nothing was stored"
+            time.sleep(0.1)
+        stored_before_outage = set(db.postings.distinct("source_id"))
+        os.kill(frozen_store.pid, signal.SIGSTOP)
+        output, _ = crawl.communicate(timeout=120)
+    finally:
+        if crawl.poll() is None:
+            crawl.kill()
+        os.kill(frozen_store.pid, signal.SIGCONT)
+
+    assert crawl.returncode == 1, output[-3000:]
+    assert "MongoDB is unreachable" in output
+    assert "Traceback" not in output
+    unsaved = var_dir / "unsaved" / "outage.jsonl"
+    unsaved_ids = {json.loads(line)["source_id"] for line in unsaved.read_text().splitlines()}
+    assert unsaved_ids, "the postings that could not be stored were kept"
+    assert (var_dir / "pending_runs" / "outage.json").exists()
+
+    # The store is back: the next run records the failed one and writes a correct history.
+    sim.set_faults()
+    sim.set_day(1)
+    result = await run_crawl(
+        settings={
+            "MONGO_URI": frozen_store.uri,
+            "MONGO_DATABASE": database,
+            "JOBTRACKER_VAR_DIR": str(var_dir),
+        },
+        base_url=sim.url,
+        _job="after",
+    )
+    assert result.finish_reason == "finished"
+    failed = db.crawl_runs.find_one({"_id": "outage"})
+    assert failed["finish_reason"] == "store_unavailable"
+    assert failed["closure"]["applied"] is False
+    assert failed["changes"]["unsaved"] >= len(unsaved_ids)
+    assert not (var_dir / "pending_runs" / "outage.json").exists()
+
+    live = {t["id_icims"] for t in sim.truth(day=1)}
+    after = db.crawl_runs.find_one({"_id": "after"})
+    postings = {doc["source_id"]: doc for doc in db.postings.find()}
+    assert stored_before_outage <= set(postings)  # what was stored before the outage stays
+    assert live <= set(postings)
+    for pid in live:
+        doc = postings[pid]
+        assert doc["status"] == "open" and doc["last_run_id"] == "after"
+        assert doc["last_seen_at"] >= after["started_at"]
+    assert db.postings.count_documents({"status": "closed"}) == 0  # one complete miss only
+    missing = {pid for pid, doc in postings.items() if doc.get("missing_since")}
+    assert missing == set(postings) - live
+    assert db.posting_versions.count_documents({}) == len(
+        postings
+    ) + db.posting_versions.count_documents({"version": {"$gt": 1}})
+    client.close()
