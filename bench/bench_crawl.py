@@ -1,9 +1,14 @@
 """``make bench``: crawl the default simulated board over loopback and print figures.
 
-Starts the simulator (default size), runs ``scrapy crawl amazon_jobs`` against it as a child
-process with politeness turned off, and prints requests (and the minimum possible), wall time,
-postings per second and the crawl process's peak memory. Figures depend on the machine: run it
-twice and quote both on a shared 2-core box.
+1. Crawl: requests (and the minimum possible), wall time, postings per second and peak memory
+   of a full crawl, politeness off, without MongoDB.
+2. Normalization: the same crawl with and without the normalization pipelines, alternated.
+3. Store: a first full crawl into the MongoDB test server and an unchanged re-crawl (postings
+   per second spent in the store's page writes), next to a raw pymongo bulk upsert of the same
+   documents on the same server (the physical limit of the store).
+
+Every crawl is a ``scrapy crawl`` child process. Figures depend on the machine: on a shared
+2-core box run it twice and quote both.
 """
 
 from __future__ import annotations
@@ -13,13 +18,20 @@ import json
 import math
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 from urllib.request import urlopen
+
+from pymongo import MongoClient, UpdateOne
+
+from jobtracker.mongo_test_server import ensure_jar, start
+from jobtracker.store.content import content_hash, posting_id, posting_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = {
@@ -30,27 +42,24 @@ FAST = {
     "LOG_LEVEL": "WARNING",
     "MONGO_URI": "",
 }
+NO_NORMALIZATION = json.dumps({"jobtracker.pipelines.ValidatePostingPipeline": 100})
+STORE_ONLY = json.dumps(
+    {
+        "jobtracker.pipelines.ValidatePostingPipeline": 100,
+        "jobtracker.pipelines.CleanTextPipeline": 200,
+        "jobtracker.pipelines.LocationPipeline": 300,
+        "jobtracker.pipelines.RoleFamilyPipeline": 400,
+        "jobtracker.pipelines.DatesAndPayPipeline": 500,
+        "jobtracker.pipelines.MongoStorePipeline": 900,
+    }
+)
 
 
 def start_simulator(size: int, seed: int) -> tuple[subprocess.Popen[str], str]:
     """Start ``jobtracker.sim`` on a free port; return the process and its base URL."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jobtracker.sim",
-            "serve",
-            "--port",
-            "0",
-            "--seed",
-            str(seed),
-            "--size",
-            str(size),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    command = [sys.executable, "-m", "jobtracker.sim", "serve", "--port", "0", "--seed",
+               str(seed), "--size", str(size)]  # fmt: skip
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     match = re.search(r"http://[\w.\-]+:\d+", line)
@@ -72,62 +81,139 @@ def minimum_requests(truth: list[dict], window: int = 10_000) -> int:
     return total
 
 
-def crawl(url: str, workdir: Path, settings: dict[str, str]) -> dict:
+def crawl(url: str, workdir: Path, name: str, settings: dict[str, str]) -> dict[str, Any]:
     """Run one crawl in a child process; return wall time, peak RSS and its summary."""
-    summary_path = workdir / "summary.json"
-    command = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "amazon_jobs",
-        "-a",
-        f"base_url={url}",
-        "-O",
-        str(workdir / "postings.jsonl"),
-        "-s",
-        f"JOBTRACKER_SUMMARY_FILE={summary_path}",
-    ]
-    for name, value in {**FAST, **settings}.items():
-        command += ["-s", f"{name}={value}"]
+    summary_path = workdir / f"{name}.summary.json"
+    feed = workdir / f"{name}.jsonl"
+    command = [sys.executable, "-m", "scrapy", "crawl", "amazon_jobs", "-a", f"base_url={url}",
+               "-O", str(feed), "-s", f"JOBTRACKER_SUMMARY_FILE={summary_path}"]  # fmt: skip
+    for key, value in {**FAST, **settings}.items():
+        command += ["-s", f"{key}={value}"]
     started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=ROOT)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"crawl failed with status {status}")
+        raise SystemExit(f"crawl {name} failed with status {status}")
     summary = json.loads(summary_path.read_text())
-    return {"wall": wall, "peak_rss_mb": usage.ru_maxrss / 1024, "summary": summary}
+    return {"wall": wall, "peak_rss_mb": usage.ru_maxrss / 1024, "summary": summary, "feed": feed}
+
+
+def raw_bulk_upserts(uri: str, feed: Path) -> tuple[float, float, int]:
+    """Upsert the crawl's documents with plain pymongo, 100 per bulk write, twice (new, then
+    unchanged); return the seconds of each pass and the number of documents."""
+    documents = []
+    with feed.open() as handle:
+        for line in handle:
+            item = json.loads(line)
+            snapshot = posting_snapshot(item)
+            documents.append(
+                {
+                    "_id": posting_id(item["source"], item["source_id"]),
+                    **snapshot,
+                    "content_hash": content_hash(snapshot),
+                }
+            )
+    client = MongoClient(uri, tz_aware=True)
+    collection = client["bench_raw"]["postings"]
+    collection.drop()
+    passes = []
+    for _ in range(2):
+        started = time.perf_counter()
+        for offset in range(0, len(documents), 100):
+            batch = documents[offset : offset + 100]
+            collection.bulk_write(
+                [UpdateOne({"_id": d["_id"]}, {"$set": d}, upsert=True) for d in batch],
+                ordered=False,
+            )
+        passes.append(time.perf_counter() - started)
+    client.drop_database("bench_raw")
+    client.close()
+    return passes[0], passes[1], len(documents)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=22_000, help="simulated board size")
     parser.add_argument("--seed", type=int, default=1, help="simulator seed")
+    parser.add_argument("--rounds", type=int, default=2, help="alternated rounds per variant")
     args = parser.parse_args(argv)
 
     proc, url = start_simulator(args.size, args.seed)
+    mongo = None
     try:
         with urlopen(f"{url}/_sim/truth") as response:
             truth = [json.loads(line) for line in response.read().splitlines() if line.strip()]
         with tempfile.TemporaryDirectory() as tmp:
-            result = crawl(url, Path(tmp), {})
+            work = Path(tmp)
+            crawl(url, work, "warm-up", {"ITEM_PIPELINES": NO_NORMALIZATION})
+            walls: dict[str, list[float]] = {"without": [], "with": []}
+            for round_ in range(args.rounds):
+                plain = crawl(url, work, f"without-{round_}", {"ITEM_PIPELINES": NO_NORMALIZATION})
+                full = crawl(url, work, f"with-{round_}", {})
+                walls["without"].append(plain["wall"])
+                walls["with"].append(full["wall"])
+            report_crawl(truth, args.seed, full)
+            report_normalization(walls)
+
+            mongo = start(port=0, jar=ensure_jar())
+            store = {
+                "MONGO_URI": mongo.uri,
+                "MONGO_DATABASE": "bench",
+                "ITEM_PIPELINES": STORE_ONLY,
+                "JOBTRACKER_VAR_DIR": str(work / "var"),
+            }
+            first = crawl(url, work, "store-first", store)
+            again = crawl(url, work, "store-again", store)
+            raw_first, raw_again, documents = raw_bulk_upserts(mongo.uri, full["feed"])
+            report_store(first, again, raw_first, raw_again, documents)
     finally:
+        if mongo is not None:
+            mongo.stop()
         proc.terminate()
         proc.wait(timeout=30)
 
+
+def report_crawl(truth: list[dict], seed: int, result: dict[str, Any]) -> None:
     stats = result["summary"]["stats"]
     postings = stats["jobtracker/postings/unique"] or 0
-    requests = stats["downloader/request_count"]
     partitions = result["summary"]["partitions"]
-    print(f"Full crawl of the simulated board ({len(truth)} live postings, seed {args.seed}),")
+    print(f"Full crawl of the simulated board ({len(truth)} live postings, seed {seed}),")
     print("loopback, politeness off (no AutoThrottle, no delay, 16 concurrent requests):")
     print(f"  postings collected    {postings} ({'all' if postings == len(truth) else 'NOT all'})")
     print(f"  partitions complete   {sum(p['complete'] for p in partitions)}/{len(partitions)}")
-    print(f"  requests              {requests} (minimum possible {minimum_requests(truth)})")
-    print(f"  wall time             {result['wall']:.1f} s")
+    print(
+        f"  requests              {stats['downloader/request_count']} "
+        f"(minimum possible {minimum_requests(truth)})"
+    )
+    print(f"  wall time             {result['wall']:.1f} s (child process, incl. start-up)")
     print(f"  postings per second   {postings / result['wall']:.0f}")
     print(f"  peak memory (crawl)   {result['peak_rss_mb']:.0f} MiB RSS")
+    for name, figure in result["summary"].get("coverage", {}).items():
+        print(f"  coverage: {name:<28} {figure['percent']:.2f}%")
+
+
+def report_normalization(walls: dict[str, list[float]]) -> None:
+    without, with_ = statistics.median(walls["without"]), statistics.median(walls["with"])
+    print("Normalization pipelines (text, location, role family, dates, pay), same run:")
+    print(f"  without   {', '.join(f'{w:.1f}' for w in walls['without'])} s (median {without:.1f})")
+    print(f"  with      {', '.join(f'{w:.1f}' for w in walls['with'])} s (median {with_:.1f})")
+    print(f"  added     {100 * (with_ - without) / without:+.0f}% of the wall time")
+
+
+def report_store(first: dict, again: dict, raw_first: float, raw_again: float, n: int) -> None:
+    print("MongoDB store (mongo-java-server: correctness only, says nothing of real MongoDB):")
+    for label, result in (("first crawl", first), ("unchanged re-crawl", again)):
+        stats = result["summary"]["stats"]
+        stored, seconds = stats["jobtracker/store/postings"], stats["jobtracker/store/seconds"]
+        print(
+            f"  {label:<20} {stored / seconds:>8.0f} postings/s in page writes "
+            f"({stored} in {seconds:.1f} s; crawl wall {result['wall']:.1f} s)"
+        )
+    print(
+        f"  {'raw bulk upsert':<20} {n / raw_first:>8.0f} postings/s new, "
+        f"{n / raw_again:.0f} postings/s unchanged ({n} documents, 100 per bulk write)"
+    )
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ STAT_KEYS = (
     "jobtracker/soft_error",
     "jobtracker/malformed_json",
     "jobtracker/empty_page",
+    "jobtracker/store/postings",
+    "jobtracker/store/seconds",
     "elapsed_time_seconds",
 )
 

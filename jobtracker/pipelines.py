@@ -247,7 +247,9 @@ class MongoStorePipeline:
         stats = self.crawler.stats
         for attempt in range(self.retries + 1):
             try:
+                started = time.perf_counter()
                 result = self.store.save_page(batch, self.spider.run_id)
+                stats.inc_value("jobtracker/store/seconds", time.perf_counter() - started)
             except PyMongoError as exc:
                 error = exc
                 logger.warning(
