@@ -70,13 +70,14 @@ class _ItemPipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self._inc_value = crawler.stats.inc_value  # looked up once: this runs per posting
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
     def count(self, key: str) -> None:
-        self.crawler.stats.inc_value(f"jobtracker/{key}")
+        self._inc_value(f"jobtracker/{key}")
 
 
 class CleanTextPipeline(_ItemPipeline):

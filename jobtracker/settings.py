@@ -65,6 +65,11 @@ EXTENSIONS = {
 }
 JOBTRACKER_SUMMARY_FILE = None  # also write the crawl summary as JSON to this path
 FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORTERS = {
+    "jsonlines": "jobtracker.exporters.PostingJsonLinesExporter",
+    "jsonl": "jobtracker.exporters.PostingJsonLinesExporter",
+    "jl": "jobtracker.exporters.PostingJsonLinesExporter",
+}
 
 # -- MongoDB (history tracking) -------------------------------------------------------------
 MONGO_URI = os.environ.get("MONGO_URI") or None
