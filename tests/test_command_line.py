@@ -1,0 +1,81 @@
+"""The commands a user types, run as child processes: `scrapy crawl`, `jobtracker`, the egg."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "MONGO_URI="]
+
+
+def run(*command: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def test_scrapy_crawl_writes_json_lines_and_says_history_is_off(sim, tmp_path: Path) -> None:
+    output = tmp_path / "rekognition.jsonl"
+    done = run(sys.executable, "-m", "scrapy", "crawl", "amazon_jobs", "-a", f"base_url={sim.url}",
+               "-a", "query=Rekognition", "-O", str(output), *FAST)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "history tracking is OFF" in done.stderr
+    assert "Crawl summary" in done.stderr and "COMPLETE" in done.stderr
+    postings = [json.loads(line) for line in output.read_text().splitlines()]
+    assert postings and all("rekognition" in json.dumps(p["raw"]).lower() for p in postings)
+    assert {"source_id", "url", "raw", "locations", "role_family", "posted_date"} <= set(
+        postings[0]
+    )
+
+
+@pytest.mark.parametrize(
+    ("argument", "name"),
+    [
+        ("countries=JP,Narnia", "countries"),
+        ("max_pages=many", "max_pages"),
+        ("colour=red", "colour"),
+    ],
+)
+def test_scrapy_crawl_bad_argument_exits_2_with_a_message(argument: str, name: str) -> None:
+    done = run(sys.executable, "-m", "scrapy", "crawl", "amazon_jobs", "-a", argument, *FAST)
+    assert done.returncode == 2
+    assert f"invalid spider argument '{name}'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_jobtracker_command_help_and_bad_input() -> None:
+    assert run(sys.executable, "-m", "jobtracker.cli", "--help").returncode == 0
+    served = run(sys.executable, "-m", "jobtracker.cli", "sim", "serve", "--help")
+    assert served.returncode == 0 and "--size" in served.stdout
+    bad = run(sys.executable, "-m", "jobtracker.cli", "sim", "serve", "--port", "http")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "--port" in bad.stderr
+
+
+def test_jobtracker_sim_truth_prints_json_lines() -> None:
+    done = run(
+        sys.executable, "-m", "jobtracker.cli", "sim", "truth", "--size", "500", "--day", "2"
+    )
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert 480 <= len(records) <= 520
+    assert {"id_icims", "business_category", "country_code", "revision"} <= set(records[0])
+
+
+def test_scrapyd_egg_holds_the_package_only(tmp_path: Path) -> None:
+    done = run(sys.executable, "setup.py", "-q", "bdist_egg", "-d", str(tmp_path), "-b",
+               str(tmp_path / "build"))  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    (egg,) = tmp_path.glob("*.egg")
+    names = zipfile.ZipFile(egg).namelist()
+    top = {name.split("/")[0] for name in names}
+    assert "jobtracker" in top
+    assert not any(name.startswith("tests") for name in names)
+    assert "jobtracker/settings.py" in names and "jobtracker/normalize/role_families.json" in names
+    entry_points = zipfile.ZipFile(egg).read("EGG-INFO/entry_points.txt").decode()
+    assert "settings = jobtracker.settings" in entry_points
