@@ -9,8 +9,6 @@ every crawl and a version is written only when the content really changed.
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -42,7 +40,6 @@ TEXT_FIELDS = {
     "basic_qualifications_text": "basic_qualifications",
     "preferred_qualifications_text": "preferred_qualifications",
 }
-_SPACE = re.compile(r"\s+")
 
 
 def posting_id(source: str, source_id: str) -> str:
@@ -82,29 +79,46 @@ def posting_snapshot(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _bson_friendly(value: Any) -> Any:
-    """Dates become midnight UTC datetimes (BSON has no date type); containers recurse."""
+    """A date becomes midnight UTC (BSON has no date type); the normalized containers hold
+    only JSON types."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    if isinstance(value, dict):
-        return {key: _bson_friendly(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_bson_friendly(item) for item in value]
     return value
 
 
 def _normalized(value: Any) -> Any:
+    """Whitespace runs to one space, ends stripped (``str.split`` knows every Unicode space)."""
     if isinstance(value, str):
-        return _SPACE.sub(" ", value).strip()
+        return " ".join(value.split())
     if isinstance(value, list):
         return [_normalized(item) for item in value]
     return value
 
 
+#: Snapshot fields kept in ``posting_versions`` only: the HTML and the raw location strings
+#: (``postings`` holds the plain text and the normalized locations).
+VERSION_ONLY_FIELDS = (
+    "description_html",
+    "basic_qualifications_html",
+    "preferred_qualifications_html",
+    "locations_raw",
+)
+
+
+def current_fields(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The part of a snapshot that the ``postings`` document carries."""
+    return {key: value for key, value in snapshot.items() if key not in VERSION_ONLY_FIELDS}
+
+
 def content_hash(snapshot: dict[str, Any]) -> str:
     """SHA-256 over the content fields (whitespace-normalized), stable across runs."""
-    content = {name: _normalized(snapshot.get(name)) for name in CONTENT_FIELDS}
-    encoded = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256()
+    for name in CONTENT_FIELDS:
+        value = _normalized(snapshot.get(name))
+        if isinstance(value, list):
+            value = "\x1f".join(map(str, value))
+        digest.update(f"{name}\x1e{'' if value is None else value}\x1d".encode())
+    return digest.hexdigest()
 
 
 def changed_fields(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:

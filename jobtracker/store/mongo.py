@@ -22,7 +22,13 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
-from jobtracker.store.content import changed_fields, content_hash, posting_id, posting_snapshot
+from jobtracker.store.content import (
+    changed_fields,
+    content_hash,
+    current_fields,
+    posting_id,
+    posting_snapshot,
+)
 from jobtracker.store.lifecycle import ClosurePlan, RunOutcome, plan_closures
 
 logger = logging.getLogger(__name__)
@@ -70,6 +76,9 @@ class _Pending:
     """Writes planned for one page."""
 
     postings: list[UpdateOne] = field(default_factory=list)
+    new_postings: list[dict[str, Any]] = field(default_factory=list)
+    seen_if_duplicate: dict[str, UpdateOne] = field(default_factory=dict)
+    """For a new posting that a concurrent run inserted first: record our sighting instead."""
     versions: list[dict[str, Any]] = field(default_factory=list)
     superseded: list[UpdateOne] = field(default_factory=list)
 
@@ -195,9 +204,24 @@ class PostingStore:
         for pid, (item, seen_at) in observed.items():
             self._plan_posting(pid, item, seen_at, existing.get(pid), run_id, pending, result)
         self._write_versions(pending)
+        self._insert_new_postings(pending)
         if pending.postings:
             self._bulk(self.postings, pending.postings)
         return result
+
+    def _insert_new_postings(self, pending: _Pending) -> None:
+        """Insert first sightings; one that a concurrent run inserted first becomes a sighting."""
+        if not pending.new_postings:
+            return
+        try:
+            self.postings.insert_many(pending.new_postings, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(error.get("code") != DUPLICATE_KEY for error in errors):
+                raise
+            for error in errors:
+                pid = pending.new_postings[error["index"]]["_id"]
+                pending.postings.append(pending.seen_if_duplicate[pid])
 
     def _plan_posting(
         self,
@@ -212,7 +236,7 @@ class PostingStore:
         snapshot = posting_snapshot(item)
         digest = content_hash(snapshot)
         fields = {
-            **snapshot,
+            **current_fields(snapshot),
             "source": item["source"],
             "source_id": item["source_id"],
             "content_hash": digest,
@@ -224,21 +248,19 @@ class PostingStore:
             pending.versions.append(
                 self._version_doc(pid, 1, digest, snapshot, seen_at, run_id, changed=None)
             )
-            pending.postings.append(
-                UpdateOne(
-                    {"_id": pid},
-                    {
-                        "$setOnInsert": {
-                            **fields,
-                            "version": 1,
-                            "first_seen_at": seen_at,
-                            "status": "open",
-                            "spans": [{"from": seen_at, "to": None}],
-                        },
-                        "$max": {"last_seen_at": seen_at},
-                    },
-                    upsert=True,
-                )
+            pending.new_postings.append(
+                {
+                    "_id": pid,
+                    **fields,
+                    "version": 1,
+                    "first_seen_at": seen_at,
+                    "last_seen_at": seen_at,
+                    "status": "open",
+                    "spans": [{"from": seen_at, "to": None}],
+                }
+            )
+            pending.seen_if_duplicate[pid] = UpdateOne(
+                {"_id": pid}, {**seen, "$set": {"last_run_id": run_id}}
             )
             return
         if current["content_hash"] != digest:
