@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import time
+from dataclasses import is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,27 +45,6 @@ logger = logging.getLogger(__name__)
 REQUIRED_FIELDS = ("source", "source_id", "url", "run_id", "seen_at")
 
 
-class ValidatePostingPipeline:
-    """Drop only items that cannot be identified; count every missing optional field."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
-
-    def process_item(self, item: object) -> object:
-        adapter = ItemAdapter(item)
-        missing = [name for name in REQUIRED_FIELDS if not adapter.get(name)]
-        if missing:
-            self.crawler.stats.inc_value("jobtracker/validate/dropped")
-            raise DropItem(f"posting without {', '.join(missing)}")
-        if not adapter.get("title"):
-            self.crawler.stats.inc_value("jobtracker/validate/missing_title")
-        return item
-
-
 class _ItemPipeline:
     """Base of the normalization pipelines: holds the crawler for its stats."""
 
@@ -78,6 +58,19 @@ class _ItemPipeline:
 
     def count(self, key: str) -> None:
         self._inc_value(f"jobtracker/{key}")
+
+
+class ValidatePostingPipeline(_ItemPipeline):
+    """Drop only postings that cannot be identified; count every missing title."""
+
+    def process_item(self, item: JobPosting) -> JobPosting:
+        missing = [name for name in REQUIRED_FIELDS if not getattr(item, name, None)]
+        if missing:
+            self.count("validate/dropped")
+            raise DropItem(f"posting without {', '.join(missing)}")
+        if not item.title:
+            self.count("validate/missing_title")
+        return item
 
 
 class CleanTextPipeline(_ItemPipeline):
@@ -223,7 +216,8 @@ class MongoStorePipeline:
         )
 
     def process_item(self, item: Any) -> Any:
-        data = ItemAdapter(item).asdict()
+        # A shallow view is enough: the store reads the posting and never changes it.
+        data = vars(item) if is_dataclass(item) else ItemAdapter(item).asdict()
         if self.failed:
             self.spill([data])
             return item
