@@ -43,16 +43,6 @@ FAST = {
     "MONGO_URI": "",
 }
 NO_NORMALIZATION = json.dumps({"jobtracker.pipelines.ValidatePostingPipeline": 100})
-STORE_ONLY = json.dumps(
-    {
-        "jobtracker.pipelines.ValidatePostingPipeline": 100,
-        "jobtracker.pipelines.CleanTextPipeline": 200,
-        "jobtracker.pipelines.LocationPipeline": 300,
-        "jobtracker.pipelines.RoleFamilyPipeline": 400,
-        "jobtracker.pipelines.DatesAndPayPipeline": 500,
-        "jobtracker.pipelines.MongoStorePipeline": 900,
-    }
-)
 
 
 def start_simulator(size: int, seed: int) -> tuple[subprocess.Popen[str], str]:
@@ -160,7 +150,6 @@ def main(argv: list[str] | None = None) -> None:
             store = {
                 "MONGO_URI": mongo.uri,
                 "MONGO_DATABASE": "bench",
-                "ITEM_PIPELINES": STORE_ONLY,
                 "JOBTRACKER_VAR_DIR": str(work / "var"),
             }
             first = crawl(url, work, "store-first", store)
