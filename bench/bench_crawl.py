@@ -2,7 +2,8 @@
 
 1. Crawl: requests (and the minimum possible), wall time, postings per second and peak memory
    of a full crawl, politeness off, without MongoDB.
-2. Normalization: the same crawl with and without the normalization pipelines, alternated.
+2. Normalization: the same crawl with and without the normalization pipelines, alternated,
+   politeness off (CPU-bound) and at the project's default politeness (as crawls really run).
 3. Store: a first full crawl into the MongoDB test server and an unchanged re-crawl (postings
    per second spent in the store's page writes), next to a raw pymongo bulk upsert of the same
    documents on the same server (the physical limit of the store).
@@ -71,13 +72,18 @@ def minimum_requests(truth: list[dict], window: int = 10_000) -> int:
     return total
 
 
-def crawl(url: str, workdir: Path, name: str, settings: dict[str, str]) -> dict[str, Any]:
-    """Run one crawl in a child process; return wall time, peak RSS and its summary."""
+def crawl(
+    url: str, workdir: Path, name: str, settings: dict[str, str], *, polite: bool = False
+) -> dict[str, Any]:
+    """Run one crawl in a child process; return wall time, peak RSS and its summary.
+
+    ``polite`` keeps the project's default politeness (AutoThrottle, delay, concurrency)."""
     summary_path = workdir / f"{name}.summary.json"
     feed = workdir / f"{name}.jsonl"
     command = [sys.executable, "-m", "scrapy", "crawl", "amazon_jobs", "-a", f"base_url={url}",
                "-O", str(feed), "-s", f"JOBTRACKER_SUMMARY_FILE={summary_path}"]  # fmt: skip
-    for key, value in {**FAST, **settings}.items():
+    base = {"LOG_LEVEL": "WARNING", "MONGO_URI": ""} if polite else FAST
+    for key, value in {**base, **settings}.items():
         command += ["-s", f"{key}={value}"]
     started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=ROOT)
@@ -127,6 +133,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--size", type=int, default=22_000, help="simulated board size")
     parser.add_argument("--seed", type=int, default=1, help="simulator seed")
     parser.add_argument("--rounds", type=int, default=2, help="alternated rounds per variant")
+    parser.add_argument(
+        "--polite-rounds",
+        type=int,
+        default=1,
+        help="rounds at the project's default politeness (slow: about a minute each; 0 skips)",
+    )
     args = parser.parse_args(argv)
 
     proc, url = start_simulator(args.size, args.seed)
@@ -144,7 +156,16 @@ def main(argv: list[str] | None = None) -> None:
                 walls["without"].append(plain["wall"])
                 walls["with"].append(full["wall"])
             report_crawl(truth, args.seed, full)
-            report_normalization(walls)
+            report_normalization(walls, "politeness off")
+            polite: dict[str, list[float]] = {"without": [], "with": []}
+            for round_ in range(args.polite_rounds):
+                plain = crawl(url, work, f"polite-without-{round_}",
+                              {"ITEM_PIPELINES": NO_NORMALIZATION}, polite=True)  # fmt: skip
+                full_polite = crawl(url, work, f"polite-with-{round_}", {}, polite=True)
+                polite["without"].append(plain["wall"])
+                polite["with"].append(full_polite["wall"])
+            if args.polite_rounds:
+                report_normalization(polite, "the project's default politeness")
 
             mongo = start(port=0, jar=ensure_jar())
             store = {
@@ -182,9 +203,9 @@ def report_crawl(truth: list[dict], seed: int, result: dict[str, Any]) -> None:
         print(f"  coverage: {name:<28} {figure['percent']:.2f}%")
 
 
-def report_normalization(walls: dict[str, list[float]]) -> None:
+def report_normalization(walls: dict[str, list[float]], mode: str) -> None:
     without, with_ = statistics.median(walls["without"]), statistics.median(walls["with"])
-    print("Normalization pipelines (text, location, role family, dates, pay), same run:")
+    print(f"Normalization pipelines (text, location, role family, dates, pay), {mode}:")
     print(f"  without   {', '.join(f'{w:.1f}' for w in walls['without'])} s (median {without:.1f})")
     print(f"  with      {', '.join(f'{w:.1f}' for w in walls['with'])} s (median {with_:.1f})")
     print(f"  added     {100 * (with_ - without) / without:+.0f}% of the wall time")
