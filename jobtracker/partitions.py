@@ -18,14 +18,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Facet dimensions used for splitting, in order, with whether each is single-valued.
-SPLIT_DIMENSIONS: tuple[tuple[str, bool], ...] = (
-    ("business_category", True),
-    ("normalized_country_code", True),
-    ("normalized_state_name", False),
-    ("normalized_city_name", False),
+#: Facet dimensions used for splitting, in order. The first two are single-valued (their
+#: children partition the parent); state and city are multi-valued (children overlap).
+SPLIT_DIMENSIONS = (
+    "business_category",
+    "normalized_country_code",
+    "normalized_state_name",
+    "normalized_city_name",
 )
-SINGLE_VALUED = {name for name, single in SPLIT_DIMENSIONS if single}
 ROOT_KEY = "all"
 
 
@@ -52,10 +52,7 @@ class Partition:
     def next_dimension(self) -> str | None:
         """The facet to split this partition by, or None when no finer split exists."""
         used = {name for name, _ in self.filters}
-        for name, _single in SPLIT_DIMENSIONS:
-            if name not in used:
-                return name
-        return None
+        return next((name for name in SPLIT_DIMENSIONS if name not in used), None)
 
     def as_dict(self) -> dict[str, str]:
         return dict(self.filters)

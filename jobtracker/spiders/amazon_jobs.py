@@ -28,7 +28,6 @@ from jobtracker.items import JobPosting
 from jobtracker.parsing import SOURCE, PayloadError, SearchPage, job_to_item, parse_search_payload
 from jobtracker.partitions import (
     ROOT_KEY,
-    SINGLE_VALUED,
     CrawlLedger,
     Partition,
     PartitionState,
@@ -251,8 +250,6 @@ class AmazonJobsSpider(scrapy.Spider):
             for category in self.args.categories:
                 counts.setdefault(category, 0)
         state.split_by = dimension
-        if state.promised is None and dimension in SINGLE_VALUED:
-            state.promised = sum(counts.values())
         logger.info(
             "Partition %s: %s postings, split by %s into %d partitions",
             partition.key,
