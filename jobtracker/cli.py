@@ -1,7 +1,8 @@
 """The ``jobtracker`` command.
 
 Subcommands: ``sim`` (the offline simulator of www.amazon.jobs), ``mongo`` (the MongoDB test
-server) and the research commands of :mod:`jobtracker.research.cli`. Crawls themselves run
+server), ``demo`` and the research commands of :mod:`jobtracker.research.cli` (``trend``,
+``first-seen``, ``active``, ``history``, ``export``, ``runs``). Crawls themselves run
 through Scrapy (``scrapy crawl amazon_jobs``, ``make crawl``), so scrapyd runs them the same way.
 """
 
@@ -12,6 +13,7 @@ import sys
 from collections.abc import Callable
 
 from jobtracker import __version__
+from jobtracker.research.cli import register as register_research_commands
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -59,12 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     mongo.add_argument("mongo_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     mongo.set_defaults(func=_run_mongo)
 
-    try:
-        from jobtracker.research.cli import register
-    except ImportError:  # the research interface is optional at this point
-        register = None
-    if register is not None:
-        register(commands)
+    register_research_commands(commands)
     return parser
 
 

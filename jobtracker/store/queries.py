@@ -26,8 +26,9 @@ VERSIONS = "posting_versions"
 RUNS = "crawl_runs"
 #: Ids per ``$in`` query.
 CHUNK = 500
-#: Documents per cursor batch (one round trip).
+#: Documents per cursor batch (one round trip); whole documents (texts) come in smaller ones.
 BATCH = 2000
+TEXT_BATCH = 300
 
 Projection = Mapping[str, Any] | None
 
@@ -212,14 +213,17 @@ def iter_postings(
 ) -> Iterator[dict]:
     """Postings sorted by ``_id`` (streamed)."""
     return db[POSTINGS].find(
-        dict(query or {}), projection, sort=[("_id", ASCENDING)], batch_size=BATCH
+        dict(query or {}), projection, sort=[("_id", ASCENDING)], batch_size=TEXT_BATCH
     )
 
 
 def iter_versions(db: Database, projection: Projection = None) -> Iterator[dict]:
     """Versions sorted by ``(posting_id, version)`` (streamed)."""
     return db[VERSIONS].find(
-        {}, projection, sort=[("posting_id", ASCENDING), ("version", ASCENDING)], batch_size=BATCH
+        {},
+        projection,
+        sort=[("posting_id", ASCENDING), ("version", ASCENDING)],
+        batch_size=TEXT_BATCH,
     )
 
 

@@ -1,0 +1,644 @@
+"""The research subcommands of ``jobtracker``: trend, first-seen, active, history, export, runs
+and demo.
+
+``register(subparsers)`` adds them to the ``jobtracker`` command; each sets ``func`` to a
+handler returning the exit status: 0 on success, 2 for bad input (a bad date, an unknown
+posting id or country, ...), 1 when MongoDB cannot be reached or fails. Errors are one line on
+stderr, never a traceback. pandas, matplotlib and pymongo are imported inside the handlers so
+that ``jobtracker --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+GROUPINGS = ("country", "role_family", "job_category", "business_category")
+FIELDS = ("title", "description", "qualifications")
+FREQS = ("day", "week", "month")
+METRICS = {"while-open": "mentioned_while_open", "ever": "ever_mentioned"}
+TABLE_LIMIT = 50
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class BadInput(ValueError):
+    """A user error: reported on one line, exit status 2."""
+
+
+# -- argument helpers ------------------------------------------------------------------------
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    """``YYYY-MM-DD`` -> date; ``BadInput`` naming the option otherwise."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise BadInput(f"{option}: {value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _dates(args: argparse.Namespace) -> tuple[date | None, date | None]:
+    since = parse_day(getattr(args, "since", None), "--since")
+    until = parse_day(getattr(args, "until", None), "--until")
+    if since and until and since > until:
+        raise BadInput(f"--since {since} is after --until {until}")
+    return since, until
+
+
+def _filters(args: argparse.Namespace) -> dict[str, Any]:
+    from jobtracker.research.selection import resolve_countries
+
+    try:
+        countries = sorted(resolve_countries(args.countries))
+    except ValueError as exc:
+        raise BadInput(f"--countries: {exc}") from None
+    return {
+        "countries": countries,
+        "job_categories": args.job_category,
+        "business_categories": args.business_category,
+        "role_families": args.role_family,
+    }
+
+
+def _fields(args: argparse.Namespace) -> tuple[str, ...]:
+    from jobtracker.research.text import resolve_fields
+
+    try:
+        return resolve_fields(args.field)
+    except ValueError as exc:
+        raise BadInput(f"--field: {exc}") from None
+
+
+def _phrase(value: str | None, what: str = "PHRASE") -> str | None:
+    if value is None:
+        return None
+    if not value.split():
+        raise BadInput(f"{what} is empty")
+    return value
+
+
+def _connect(args: argparse.Namespace) -> Any:
+    from jobtracker.research.connection import connect, default_database, default_uri
+
+    uri = args.mongo_uri or default_uri()
+    return connect(uri, args.database or default_database())
+
+
+def _fmt(args: argparse.Namespace) -> str:
+    return (
+        "csv"
+        if getattr(args, "csv", False)
+        else "json"
+        if getattr(args, "json", False)
+        else "table"
+    )
+
+
+def _handler(function: Handler) -> Handler:
+    """Turn expected failures into one line on stderr and an exit status."""
+
+    @functools.wraps(function)
+    def run(args: argparse.Namespace) -> int:
+        from pymongo.errors import (
+            ConfigurationError,
+            ConnectionFailure,
+            PyMongoError,
+            ServerSelectionTimeoutError,
+        )
+
+        from jobtracker.research.connection import default_uri, redact
+        from jobtracker.research.posting_history import UnknownPosting
+
+        prog = f"jobtracker {args.command}"
+        try:
+            return function(args)
+        except BadInput as exc:
+            print(f"{prog}: error: {exc}", file=sys.stderr)
+            return 2
+        except UnknownPosting as exc:
+            print(f"{prog}: error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+            return 2
+        except ConfigurationError as exc:  # includes InvalidURI
+            print(f"{prog}: error: bad MongoDB URI or options: {exc}", file=sys.stderr)
+            return 2
+        except (ServerSelectionTimeoutError, ConnectionFailure):
+            uri = redact(getattr(args, "mongo_uri", None) or default_uri())
+            print(
+                f"{prog}: error: cannot reach MongoDB at {uri} (give --mongo-uri or set "
+                "MONGO_URI; `make mongo` starts a local test server)",
+                file=sys.stderr,
+            )
+            return 1
+        except PyMongoError as exc:
+            message = str(exc).splitlines()[0][:300]
+            print(f"{prog}: error: MongoDB failed: {message}", file=sys.stderr)
+            return 1
+        except ValueError as exc:  # validation inside the research functions
+            print(f"{prog}: error: {exc}", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError):  # `jobtracker ... | head`
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                return 0
+            print(f"{prog}: error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print(f"{prog}: interrupted", file=sys.stderr)
+            return 130
+
+    return run
+
+
+def _emit(frame: Any, args: argparse.Namespace, caption: str | None = None) -> None:
+    from jobtracker.research.output import write_frame
+
+    fmt = _fmt(args)
+    if fmt == "table" and caption:
+        print(caption)
+    write_frame(frame, fmt, sys.stdout)
+
+
+# -- handlers --------------------------------------------------------------------------------
+
+
+@_handler
+def run_trend(args: argparse.Namespace) -> int:
+    from jobtracker.research.output import format_table
+    from jobtracker.research.trends import describe, pivot, trend
+
+    phrase = _phrase(args.phrase)
+    since, until = _dates(args)
+    filters, fields = _filters(args), _fields(args)
+    if args.top < 1:
+        raise BadInput("--top must be at least 1")
+    db = _connect(args)
+    frame = trend(
+        db, phrase, freq=args.freq, by=args.by, since=since, until=until, fields=fields, **filters
+    )
+    metric = METRICS[args.metric]
+    fmt = _fmt(args)
+    if fmt != "table":
+        _emit(frame, args)
+    else:
+        print(describe(frame))
+        if args.by and not args.long:
+            wide = pivot(frame, metric, top=args.top)
+            label = "mentioned while open" if metric == METRICS["while-open"] else "ever mentioned"
+            print(f"Distinct postings, {label}; one column per {args.by}:")
+            print(format_table(wide, empty="(no posting mentions it in this range)"))
+        else:
+            print(format_table(frame, empty="(no posting mentions it in this range)"))
+    if args.plot:
+        from jobtracker.research.plot import plot_trend
+
+        path = plot_trend(frame, args.plot, metric=metric, top=args.top)
+        print(f"Chart written to {path}", file=sys.stderr if fmt != "table" else sys.stdout)
+    return 0
+
+
+@_handler
+def run_first_seen(args: argparse.Namespace) -> int:
+    from jobtracker.research.postings import first_seen
+
+    phrase = _phrase(args.phrase)
+    since, until = _dates(args)
+    filters, fields = _filters(args), _fields(args)
+    db = _connect(args)
+    frame = first_seen(db, phrase, fields=fields, since=since, until=until, **filters)
+    total = len(frame)
+    frame = _limit(frame, args)
+    if _fmt(args) == "table":
+        columns = [
+            "posting_id",
+            "first_seen",
+            "posted_date",
+            "status",
+            "closed_at",
+            "mentions_now",
+            "country_code",
+            "job_category",
+            "title",
+            "snippet",
+        ]
+        shown = f"; showing {len(frame)}" if len(frame) < total else ""
+        caption = (
+            f"{total} postings mentioned {phrase!r} at some point{shown} "
+            "(first_seen: first sighting of a version that mentions it; earliest first)"
+        )
+        print(caption)
+        from jobtracker.research.output import format_table
+
+        print(format_table(frame[columns], max_width=70))
+        return 0
+    _emit(frame, args)
+    return 0
+
+
+def _limit(frame: Any, args: argparse.Namespace) -> Any:
+    limit = args.limit
+    if limit is None and _fmt(args) == "table":
+        limit = TABLE_LIMIT
+    if limit is not None and limit < 0:
+        raise BadInput("--limit must be 0 (no limit) or more")
+    return frame.head(limit) if limit else frame
+
+
+@_handler
+def run_active(args: argparse.Namespace) -> int:
+    from jobtracker.research.output import format_table
+    from jobtracker.research.postings import active
+
+    on = parse_day(args.on, "--on")
+    phrase = _phrase(args.phrase, "--phrase")
+    filters, fields = _filters(args), _fields(args)
+    db = _connect(args)
+    frame = active(db, on, phrase=phrase, fields=fields, **filters)
+    what = f"{len(frame)} postings open on {on}" + (f" mentioning {phrase!r}" if phrase else "")
+    if args.by:
+        column = "country_code" if args.by == "country" else args.by
+        counts = (
+            frame.fillna({column: "unknown"})
+            .groupby(column)
+            .size()
+            .rename("postings")
+            .sort_values(ascending=False, kind="stable")
+            .reset_index()
+        )
+        if args.by == "country":
+            from jobtracker.research.selection import country_name
+
+            counts.insert(1, "country_name", counts[column].map(country_name))
+        _emit(counts, args, f"{what}, by {args.by}:")
+        return 0
+    total = len(frame)
+    frame = _limit(frame, args)
+    if _fmt(args) == "table":
+        shown = f" (showing {len(frame)}; --limit 0 or --csv for all)" if len(frame) < total else ""
+        print(what + shown + ", each with the version current that day:")
+        columns = [
+            "posting_id",
+            "version",
+            "title",
+            "country_code",
+            "job_category",
+            "role_family",
+            "posted_date",
+            "status",
+        ]
+        print(format_table(frame[columns]))
+        return 0
+    _emit(frame, args)
+    return 0
+
+
+@_handler
+def run_history(args: argparse.Namespace) -> int:
+    import json
+
+    from jobtracker.research.output import json_value, write_frame
+    from jobtracker.research.posting_history import history
+
+    key = args.posting_id.strip()
+    if not key:
+        raise BadInput("POSTING_ID is empty")
+    db = _connect(args)
+    result = history(db, key)
+    fmt = _fmt(args)
+    if fmt == "json":
+        json.dump(json_value(result.as_dict()), sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    elif fmt == "csv":
+        part = {"spans": result.spans, "versions": result.versions, "diffs": result.diffs}
+        write_frame(part[args.part], "csv", sys.stdout)
+    else:
+        print(result.render())
+    return 0
+
+
+@_handler
+def run_runs(args: argparse.Namespace) -> int:
+    from jobtracker.research.run_report import runs
+
+    since, until = _dates(args)
+    if args.limit is not None and args.limit < 0:
+        raise BadInput("--limit must be 0 (no limit) or more")
+    db = _connect(args)
+    frame = runs(db, limit=args.limit or None, since=since, until=until)
+    if _fmt(args) == "table":
+        columns = [
+            "run_id",
+            "started_at",
+            "duration_s",
+            "scope",
+            "finish_reason",
+            "complete",
+            "partitions_complete",
+            "partitions",
+            "postings_seen",
+            "new",
+            "updated",
+            "reopened",
+            "marked_missing",
+            "closed",
+            "closure",
+        ]
+        frame = frame[columns].rename(
+            columns={
+                "partitions_complete": "parts_ok",
+                "postings_seen": "seen",
+                "duration_s": "secs",
+            }
+        )
+        _emit(frame, args, f"{len(frame)} most recent crawl runs (newest first):")
+        return 0
+    _emit(frame, args)
+    return 0
+
+
+@_handler
+def run_export(args: argparse.Namespace) -> int:
+    from jobtracker.research.exports import export
+
+    since, until = _dates(args)
+    filters, fields = _filters(args), _fields(args)
+    phrase = _phrase(args.phrase, "--phrase")
+    fmt = args.format
+    if fmt is None:
+        suffix = os.path.splitext(args.output)[1].lower().lstrip(".")
+        fmt = {"parquet": "parquet", "pq": "parquet", "jsonl": "jsonl", "ndjson": "jsonl"}.get(
+            suffix, "csv"
+        )
+    if args.what != "panel" and (since or until or phrase or any(filters.values())):
+        raise BadInput("--since/--until/--phrase and filters apply to --what panel only")
+    db = _connect(args)
+    result = export(
+        db,
+        args.what,
+        fmt,
+        args.output,
+        since=since,
+        until=until,
+        phrase=phrase,
+        fields=fields,
+        **filters,
+    )
+    out = sys.stderr if result.path == "-" else sys.stdout
+    print(
+        f"Wrote {result.rows:,} {args.what} rows as {fmt} to {result.path} in "
+        f"{result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s)",
+        file=out,
+    )
+    return 0
+
+
+@_handler
+def run_demo(args: argparse.Namespace) -> int:
+    from jobtracker.research.demo import DemoError, run_demo
+
+    try:
+        return run_demo(args)
+    except DemoError as exc:
+        print(f"jobtracker demo: error: {exc}", file=sys.stderr)
+        return 1
+
+
+# -- parsers ---------------------------------------------------------------------------------
+
+
+def _parents() -> dict[str, argparse.ArgumentParser]:
+    db = argparse.ArgumentParser(add_help=False)
+    group = db.add_argument_group("MongoDB")
+    group.add_argument(
+        "--mongo-uri",
+        metavar="URI",
+        help="MongoDB to read (default: $MONGO_URI, else mongodb://127.0.0.1:27017/)",
+    )
+    group.add_argument(
+        "--database",
+        metavar="NAME",
+        help="database name (default: $MONGO_DATABASE, else jobtracker)",
+    )
+
+    out = argparse.ArgumentParser(add_help=False)
+    formats = out.add_argument_group("output (default: a table for the terminal)")
+    exclusive = formats.add_mutually_exclusive_group()
+    exclusive.add_argument("--csv", action="store_true", help="CSV on standard output")
+    exclusive.add_argument("--json", action="store_true", help="JSON on standard output")
+
+    filters = argparse.ArgumentParser(add_help=False)
+    group = filters.add_argument_group(
+        "filters (on the version current on each day; lists are comma-separated or repeated)"
+    )
+    group.add_argument(
+        "--countries",
+        action="append",
+        metavar="LIST",
+        help="primary country: ISO alpha-2, alpha-3 or English name, e.g. JP,USA,Germany",
+    )
+    group.add_argument(
+        "--job-category", action="append", metavar="LIST", help="Amazon job_category labels"
+    )
+    group.add_argument(
+        "--business-category",
+        action="append",
+        metavar="LIST",
+        help="business_category values, e.g. aws",
+    )
+    group.add_argument(
+        "--role-family",
+        action="append",
+        metavar="LIST",
+        help="standard role families, e.g. software_engineering",
+    )
+
+    fields = argparse.ArgumentParser(add_help=False)
+    fields.add_argument(
+        "--field",
+        action="append",
+        metavar="FIELD",
+        help="search only these texts: title, description, qualifications (repeat or "
+        "comma-separate; default: all three)",
+    )
+
+    dates = argparse.ArgumentParser(add_help=False)
+    dates.add_argument("--since", metavar="YYYY-MM-DD", help="first day (default: first observed)")
+    dates.add_argument("--until", metavar="YYYY-MM-DD", help="last day (default: last observed)")
+    return {"db": db, "out": out, "filters": filters, "fields": fields, "dates": dates}
+
+
+def register(subparsers: Any) -> None:
+    """Add the research subcommands to the ``jobtracker`` subparsers."""
+    p = _parents()
+    fmt = argparse.RawDescriptionHelpFormatter
+
+    trend = subparsers.add_parser(
+        "trend",
+        parents=[p["dates"], p["fields"], p["filters"], p["out"], p["db"]],
+        formatter_class=fmt,
+        help="postings mentioning a phrase, per day/week/month",
+        description=(
+            "For each day, week (starting Monday) or month, the number of distinct postings\n"
+            "that were open then and whose then-current version mentions PHRASE (whole words,\n"
+            "case-insensitive): 'mentioned_while_open'. 'ever_mentioned' also counts open\n"
+            "postings whose text mentioned the phrase earlier but no longer does.\n"
+            "--csv/--json give one row per period (and group); the table shows groups as\n"
+            "columns. Definitions: docs/research.md."
+        ),
+        epilog="example: jobtracker trend Rekognition --by country --freq week --plot rek.png",
+    )
+    trend.add_argument("phrase", metavar="PHRASE", help='a word or phrase, e.g. "computer vision"')
+    trend.add_argument("--freq", choices=FREQS, default="week", help="period (default: week)")
+    trend.add_argument("--by", choices=GROUPINGS, help="split by the then-current version's value")
+    trend.add_argument(
+        "--metric",
+        choices=list(METRICS),
+        default="while-open",
+        help="what the grouped table and the plot show (default: while-open)",
+    )
+    trend.add_argument("--plot", metavar="FILE.png", help="also write a line chart (PNG)")
+    trend.add_argument(
+        "--top", type=int, default=8, help="groups shown in the table/plot; rest summed as other"
+    )
+    trend.add_argument(
+        "--long", action="store_true", help="grouped table as one row per period and group"
+    )
+    trend.set_defaults(func=run_trend)
+
+    first = subparsers.add_parser(
+        "first-seen",
+        parents=[p["dates"], p["fields"], p["filters"], p["out"], p["db"]],
+        formatter_class=fmt,
+        help="postings that ever mentioned a phrase, earliest first",
+        description=(
+            "Every posting that ever mentioned PHRASE (in any version), earliest first:\n"
+            "when a version mentioning it was first seen, the posted date, status, closure,\n"
+            "country, categories, whether it still mentions it, and the text around the\n"
+            "phrase. --since/--until and the filters apply to that first mentioning version."
+        ),
+    )
+    first.add_argument("phrase", metavar="PHRASE", help="a word or phrase")
+    first.add_argument(
+        "--limit", type=int, help=f"at most N rows (default: {TABLE_LIMIT} in a table, else all)"
+    )
+    first.set_defaults(func=run_first_seen)
+
+    act = subparsers.add_parser(
+        "active",
+        parents=[p["fields"], p["filters"], p["out"], p["db"]],
+        formatter_class=fmt,
+        help="postings open on a date, with the version current then",
+        description=(
+            "The postings open on a day (UTC), each with the version current that day.\n"
+            "Only observed days count: a posting is open on DATE if one of its spans covers it."
+        ),
+    )
+    act.add_argument("--on", required=True, metavar="YYYY-MM-DD", help="the day")
+    act.add_argument("--phrase", help="only postings whose then-current version mentions it")
+    act.add_argument("--by", choices=GROUPINGS, help="print counts per group instead of a list")
+    act.add_argument(
+        "--limit", type=int, help=f"at most N rows (default: {TABLE_LIMIT} in a table, else all)"
+    )
+    act.set_defaults(func=run_active)
+
+    hist = subparsers.add_parser(
+        "history",
+        parents=[p["out"], p["db"]],
+        formatter_class=fmt,
+        help="one posting's spans, versions and diffs",
+        description=(
+            "One posting's open spans, its versions and a readable diff between consecutive\n"
+            "versions ([-removed-] {+added+} inside edited lines). --json prints everything;\n"
+            "--csv prints one table (--part)."
+        ),
+    )
+    hist.add_argument(
+        "posting_id", metavar="POSTING_ID", help="amazon_jobs:10483953, or the site's id 10483953"
+    )
+    hist.add_argument(
+        "--part",
+        choices=("spans", "versions", "diffs"),
+        default="diffs",
+        help="the table --csv prints (default: diffs)",
+    )
+    hist.set_defaults(func=run_history)
+
+    exp = subparsers.add_parser(
+        "export",
+        parents=[p["dates"], p["fields"], p["filters"], p["db"]],
+        formatter_class=fmt,
+        help="postings, versions, runs or the posting-day panel as CSV/Parquet/JSON Lines",
+        description=(
+            "Stream a collection to a file: postings, versions, runs, or the panel (one row\n"
+            "per posting per day open, with the version current that day). Memory stays flat.\n"
+            "CSV cells starting with = + - @ tab or CR get a leading ' (formula injection).\n"
+            "--since/--until/--phrase/filters apply to the panel."
+        ),
+        epilog="example: jobtracker export --what panel --since 2026-07-01 -o panel.parquet",
+    )
+    exp.add_argument(
+        "--what", choices=("postings", "versions", "runs", "panel"), default="postings"
+    )
+    exp.add_argument(
+        "--format",
+        choices=("csv", "parquet", "jsonl"),
+        help="default: from the file extension (.parquet, .jsonl), else csv",
+    )
+    exp.add_argument(
+        "--output", "-o", required=True, metavar="PATH", help="file to write; - for stdout"
+    )
+    exp.add_argument("--phrase", help="panel: add a 'mentions' column for this phrase")
+    exp.set_defaults(func=run_export)
+
+    run = subparsers.add_parser(
+        "runs",
+        parents=[p["out"], p["db"]],
+        formatter_class=fmt,
+        help="recent crawl runs: scope, completeness, changes",
+        description="Recent crawl runs (crawl_runs), newest first: what each covered, whether it "
+        "was complete, and what it changed.",
+    )
+    run.add_argument("--limit", type=int, default=20, help="at most N runs (0: all; default: 20)")
+    run.add_argument("--since", metavar="YYYY-MM-DD", help="runs started on or after this day")
+    run.add_argument("--until", metavar="YYYY-MM-DD", help="runs started on or before this day")
+    run.set_defaults(func=run_runs)
+
+    demo = subparsers.add_parser(
+        "demo",
+        formatter_class=fmt,
+        help="the whole product offline: simulate, crawl several days, chart a trend",
+        description=(
+            "Start the simulated www.amazon.jobs and (without --mongo-uri/MONGO_URI) the\n"
+            "in-memory MongoDB test server, crawl DAYS simulated days with `scrapy crawl\n"
+            "amazon_jobs`, then print the weekly trend of PHRASE by country and write a chart.\n"
+            "Everything it started is stopped at the end, also on Ctrl-C."
+        ),
+    )
+    demo.add_argument("--days", type=int, default=8, help="simulated days to crawl (default: 8)")
+    demo.add_argument("--size", type=int, default=6000, help="board size (default: 6000)")
+    demo.add_argument("--seed", type=int, default=1, help="simulator seed (default: 1)")
+    demo.add_argument("--phrase", default="Rekognition", help="phrase (default: Rekognition)")
+    demo.add_argument("--freq", choices=FREQS, default="week", help="period (default: week)")
+    demo.add_argument("--by", choices=GROUPINGS, default="country", help="(default: country)")
+    demo.add_argument(
+        "--plot", default="demo-rekognition.png", metavar="FILE.png", help="chart path"
+    )
+    demo.add_argument(
+        "--mongo-uri",
+        metavar="URI",
+        help="use this MongoDB (default: $MONGO_URI, else start the in-memory test server)",
+    )
+    demo.add_argument(
+        "--database",
+        default="jobtracker_demo",
+        metavar="NAME",
+        help="database the demo empties and fills (default: jobtracker_demo)",
+    )
+    demo.set_defaults(func=run_demo)
