@@ -16,7 +16,7 @@ OUTPUT ?= output/amazon_jobs-$(shell date -u +%Y%m%dT%H%M%SZ).jsonl
 SIM_PORT ?= 8080
 MONGO_PORT ?= 27018
 
-.PHONY: help venv test lint format crawl sim mongo mongo-stop bench egg clean
+.PHONY: help venv test lint format crawl demo sim mongo mongo-stop bench egg clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -52,6 +52,9 @@ crawl: venv  ## crawl amazon.jobs to JSON Lines (QUERY=, COUNTRIES=, CATEGORIES=
 	  $(if $(MAX_PAGES),-a max_pages="$(MAX_PAGES)") \
 	  -O $(OUTPUT):jsonlines
 	@echo "Postings written to $(OUTPUT)"
+
+demo: venv  ## the whole product offline: simulator + MongoDB test server, 8 days, a trend and a plot
+	$(BIN)/jobtracker demo
 
 sim: venv  ## serve the simulated amazon.jobs on 127.0.0.1:$(SIM_PORT) (foreground; Ctrl-C stops)
 	$(BIN)/jobtracker sim serve --port $(SIM_PORT)
