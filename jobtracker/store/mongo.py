@@ -20,7 +20,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError
 
 from jobtracker.store.content import (
     changed_fields,
@@ -242,12 +242,17 @@ class PostingStore:
             "content_hash": digest,
             "last_run_id": run_id,
         }
-        seen = {"$max": {"last_seen_at": seen_at}, "$unset": {"missing_since": ""}}
+        sighting = UpdateOne(
+            {"_id": pid},
+            {
+                "$max": {"last_seen_at": seen_at},
+                "$unset": {"missing_since": ""},
+                "$set": {"last_run_id": run_id},
+            },
+        )
         if current is None:
             result.new += 1
-            pending.versions.append(
-                self._version_doc(pid, 1, digest, snapshot, seen_at, run_id, changed=None)
-            )
+            pending.versions.append(self._version_doc(pid, 1, digest, snapshot, seen_at, run_id))
             pending.new_postings.append(
                 {
                     "_id": pid,
@@ -259,15 +264,13 @@ class PostingStore:
                     "spans": [{"from": seen_at, "to": None}],
                 }
             )
-            pending.seen_if_duplicate[pid] = UpdateOne(
-                {"_id": pid}, {**seen, "$set": {"last_run_id": run_id}}
-            )
+            pending.seen_if_duplicate[pid] = sighting
             return
         if current["content_hash"] != digest:
             result.updated += 1
             version = int(current["version"]) + 1
             pending.versions.append(
-                self._version_doc(pid, version, digest, snapshot, seen_at, run_id, changed=True)
+                self._version_doc(pid, version, digest, snapshot, seen_at, run_id)
             )
             pending.superseded.append(
                 UpdateOne(
@@ -283,7 +286,7 @@ class PostingStore:
             )
         else:
             result.unchanged += 1
-        pending.postings.append(UpdateOne({"_id": pid}, {**seen, "$set": {"last_run_id": run_id}}))
+        pending.postings.append(sighting)
         if current.get("status") == "closed":
             result.reopened += 1
             if current["content_hash"] == digest:  # the current version is current again
@@ -312,9 +315,8 @@ class PostingStore:
         snapshot: dict[str, Any],
         seen_at: datetime,
         run_id: str,
-        *,
-        changed: bool | None,
     ) -> dict[str, Any]:
+        """A ``posting_versions`` document (``changed_fields`` is filled when it is written)."""
         return {
             "_id": version_id(pid, version),
             "posting_id": pid,
@@ -323,7 +325,7 @@ class PostingStore:
             "first_seen_at": seen_at,
             "last_seen_at": None,
             "run_id": run_id,
-            "changed_fields": None if changed is None else [],
+            "changed_fields": [],
             "snapshot": snapshot,
         }
 
@@ -454,6 +456,3 @@ class PostingStore:
         ]
         if operations:
             self._bulk(self.versions, operations)
-
-
-__all__ = ["DuplicateKeyError", "PageResult", "PostingStore", "PyMongoError", "RunOutcome"]
