@@ -147,7 +147,8 @@ class MongoStorePipeline:
     after a run that finished normally. If MongoDB goes away, the page is retried briefly; then
     the run fails loudly: it stops with finish reason ``store_unavailable`` (``scrapy crawl``
     exits 1), closes nothing, and writes the postings it could not store to
-    ``JOBTRACKER_UNSAVED_DIR/<run id>.jsonl``.
+    ``JOBTRACKER_VAR_DIR/unsaved/<run id>.jsonl`` (its run record waits in
+    ``JOBTRACKER_VAR_DIR/pending_runs/`` if the store is still down when the run ends).
 
     Without ``MONGO_URI`` the pipeline switches itself off and says that history tracking is off.
     """
