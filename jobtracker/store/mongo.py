@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateOne
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
@@ -30,6 +30,7 @@ from jobtracker.store.content import (
     posting_snapshot,
 )
 from jobtracker.store.lifecycle import ClosurePlan, RunOutcome, plan_closures
+from jobtracker.store.queries import open_database
 
 logger = logging.getLogger(__name__)
 
@@ -103,16 +104,14 @@ class PostingStore:
         pending_dir: Path | None = None,
     ) -> PostingStore:
         """Connect (timezone-aware) and check the server answers."""
-        client: MongoClient = MongoClient(
+        db = open_database(
             uri,
-            tz_aware=True,
-            serverSelectionTimeoutMS=timeout_ms,
-            connectTimeoutMS=timeout_ms,
-            socketTimeoutMS=timeout_ms * 10,
+            database,
+            timeout_ms=timeout_ms,
+            socket_timeout_ms=timeout_ms * 10,  # a page write that hangs is an outage
             appname="jobtracker",
         )
-        client.admin.command("ping")
-        return cls(client[database], pending_dir=pending_dir)
+        return cls(db, pending_dir=pending_dir)
 
     def close(self) -> None:
         self.db.client.close()

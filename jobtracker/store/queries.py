@@ -33,17 +33,26 @@ TEXT_BATCH = 300
 Projection = Mapping[str, Any] | None
 
 
-def open_database(uri: str, name: str, *, timeout_ms: int = 3000) -> Database:
+def open_database(
+    uri: str,
+    name: str,
+    *,
+    timeout_ms: int = 3000,
+    socket_timeout_ms: int | None = None,
+    appname: str = "jobtracker-research",
+) -> Database:
     """Connect (timezone-aware UTC) and check that the server answers; raises ``PyMongoError``.
 
-    The short ``serverSelectionTimeoutMS`` makes an unreachable server fail fast.
+    The short ``serverSelectionTimeoutMS`` makes an unreachable server fail fast;
+    ``socket_timeout_ms`` bounds the wait for one answer (None: no bound, for long queries).
     """
     client: MongoClient = MongoClient(
         uri,
         tz_aware=True,
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
-        appname="jobtracker-research",
+        socketTimeoutMS=socket_timeout_ms,
+        appname=appname,
     )
     try:
         client.admin.command("ping")
