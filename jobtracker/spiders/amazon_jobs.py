@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from typing import Self
 
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,13 @@ class AmazonJobsSpider(scrapy.Spider):
 
     name = "amazon_jobs"
 
+    #: Set from the settings in :meth:`configure` (``from_crawler``).
+    clock: Clock
+    started_at: datetime
+    run_id: str
+    ledger: CrawlLedger
+    window: int
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__()
         self.argument_error: ArgumentError | None = None
@@ -63,31 +71,29 @@ class AmazonJobsSpider(scrapy.Spider):
         except ArgumentError as exc:
             self.argument_error = exc
             self.args = AmazonJobsArgs()
-        self.clock = Clock()
-        self.run_id = self.args.job or new_run_id()
-        self.started_at = self.clock.now()
-        self.ledger = CrawlLedger()
         self.seen_ids: set[str] = set()
-        self.window = 10_000
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        settings = crawler.settings
-        spider.window = settings.getint("AMAZON_JOBS_RESULT_WINDOW", 10_000)
+        spider.configure(crawler.settings)
+        crawler.signals.connect(spider.finish_accounting, signal=signals.spider_closed)
+        return spider
+
+    def configure(self, settings: BaseSettings) -> None:
+        """Clock, run id, result window and completeness tolerance, from the settings."""
         try:
-            spider.clock = Clock.from_setting(settings.get("JOBTRACKER_CLOCK_START"))
+            self.clock = Clock.from_setting(settings.get("JOBTRACKER_CLOCK_START"))
         except ValueError as exc:
-            spider.argument_error = ArgumentError("JOBTRACKER_CLOCK_START", str(exc))
-        spider.started_at = spider.clock.now()
-        if not spider.args.job:
-            spider.run_id = new_run_id(spider.started_at)
-        spider.ledger = CrawlLedger(
+            self.clock = Clock()
+            self.argument_error = ArgumentError("JOBTRACKER_CLOCK_START", str(exc))
+        self.started_at = self.clock.now()
+        self.run_id = self.args.job or new_run_id(self.started_at)
+        self.window = settings.getint("AMAZON_JOBS_RESULT_WINDOW", 10_000)
+        self.ledger = CrawlLedger(
             tolerance_abs=settings.getint("JOBTRACKER_PARTITION_TOLERANCE_ABS", 2),
             tolerance_rel=settings.getfloat("JOBTRACKER_PARTITION_TOLERANCE_REL", 0.005),
         )
-        crawler.signals.connect(spider.finish_accounting, signal=signals.spider_closed)
-        return spider
 
     # -- what the rest of the project reads ---------------------------------------------
     @property
