@@ -271,3 +271,23 @@ async def test_scrapyd_job_id_is_the_run_id(sim) -> None:
     assert result.spider.run_id == "job-42"
     assert result.items and {item.run_id for item in result.items} == {"job-42"}
     assert result.stats["jobtracker/run_id"] == "job-42"
+
+
+@deferred_f_from_coro_f
+async def test_simulated_clock_dates_the_run_and_its_observations(sim) -> None:
+    result = await run_crawl(
+        settings={"JOBTRACKER_CLOCK_START": "2026-07-01T06:00:00Z"},
+        base_url=sim.url,
+        query="facial recognition",
+    )
+    assert result.spider.run_id.startswith("20260701T0600")
+    assert result.items
+    assert {item.seen_at.date().isoformat() for item in result.items} == {"2026-07-01"}
+    assert all(item.seen_at.tzinfo is not None for item in result.items)
+
+
+@deferred_f_from_coro_f
+async def test_a_bad_clock_setting_stops_the_run_at_start() -> None:
+    result = await run_crawl(settings={"JOBTRACKER_CLOCK_START": "yesterday"})
+    assert result.finish_reason == "bad_argument:JOBTRACKER_CLOCK_START"
+    assert result.requests == 0
