@@ -12,6 +12,17 @@ if TYPE_CHECKING:
     import pandas as pd
     from pymongo.database import Database
 
+#: What a run changed, as counts (nullable integers in the DataFrame).
+COUNT_COLUMNS = (
+    "postings_seen",
+    "new",
+    "updated",
+    "unchanged",
+    "reopened",
+    "marked_missing",
+    "closed",
+    "unsaved",
+)
 RUN_COLUMNS = [
     "run_id",
     "started_at",
@@ -24,14 +35,7 @@ RUN_COLUMNS = [
     "complete",
     "partitions",
     "partitions_complete",
-    "postings_seen",
-    "new",
-    "updated",
-    "unchanged",
-    "reopened",
-    "marked_missing",
-    "closed",
-    "unsaved",
+    *COUNT_COLUMNS,
     "closure",
 ]
 
@@ -127,15 +131,6 @@ def runs(
     frame = pd.DataFrame([run_row(doc) for doc in docs], columns=RUN_COLUMNS)
     for column in ("started_at", "finished_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True)
-    for column in (
-        "postings_seen",
-        "new",
-        "updated",
-        "unchanged",
-        "reopened",
-        "marked_missing",
-        "closed",
-        "unsaved",
-    ):
+    for column in COUNT_COLUMNS:
         frame[column] = frame[column].astype("Int64")
     return frame
