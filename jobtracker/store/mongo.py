@@ -80,6 +80,8 @@ class _Pending:
     new_postings: list[dict[str, Any]] = field(default_factory=list)
     seen_if_duplicate: dict[str, UpdateOne] = field(default_factory=dict)
     """For a new posting that a concurrent run inserted first: record our sighting instead."""
+    content_updates: dict[str, UpdateOne] = field(default_factory=dict)
+    """A changed posting's new content and version number, applied once its version is in."""
     versions: list[dict[str, Any]] = field(default_factory=list)
     superseded: list[UpdateOne] = field(default_factory=list)
 
@@ -202,7 +204,17 @@ class PostingStore:
         pending = _Pending()
         for pid, (item, seen_at) in observed.items():
             self._plan_posting(pid, item, seen_at, existing.get(pid), run_id, pending, result)
-        self._write_versions(pending)
+        for pid in self._write_versions(pending):
+            # A concurrent run stored another content under the same version number first:
+            # ours is not applied now; our next sighting records it as a later version.
+            if pending.content_updates.pop(pid, None) is not None:
+                result.updated -= 1
+            else:
+                result.new -= 1
+                pending.new_postings = [d for d in pending.new_postings if d["_id"] != pid]
+                pending.postings.append(pending.seen_if_duplicate[pid])
+            result.unchanged += 1
+        pending.postings.extend(pending.content_updates.values())
         self._insert_new_postings(pending)
         if pending.postings:
             self._bulk(self.postings, pending.postings)
@@ -277,11 +289,9 @@ class PostingStore:
                     {"$set": {"last_seen_at": seen_at}},
                 )
             )
-            pending.postings.append(
-                UpdateOne(
-                    {"_id": pid, "version": {"$lt": version}},
-                    {"$set": {**fields, "version": version}},
-                )
+            pending.content_updates[pid] = UpdateOne(
+                {"_id": pid, "version": {"$lt": version}},
+                {"$set": {**fields, "version": version}},
             )
         else:
             result.unchanged += 1
@@ -328,10 +338,14 @@ class PostingStore:
             "snapshot": snapshot,
         }
 
-    def _write_versions(self, pending: _Pending) -> None:
-        """Insert new versions; a concurrent run that inserted the same one first is fine."""
+    def _write_versions(self, pending: _Pending) -> set[str]:
+        """Insert new versions; return the postings whose new version lost a race.
+
+        A concurrent run that inserted the same version with the same content first is fine;
+        one that inserted a different content under that number wins, and ours is dropped.
+        """
         if not pending.versions:
-            return
+            return set()
         previous = {}
         needs_diff = [doc for doc in pending.versions if doc["version"] > 1]
         if needs_diff:
@@ -343,23 +357,26 @@ class PostingStore:
                 doc["changed_fields"] = changed_fields(old and old["snapshot"], doc["snapshot"])
             else:
                 doc["changed_fields"] = changed_fields(None, doc["snapshot"])
+        lost: set[str] = set()
         try:
             self.versions.insert_many(pending.versions, ordered=False)
         except BulkWriteError as exc:
-            self._check_version_duplicates(exc, pending.versions)
+            lost = self._versions_lost_to_others(exc, pending.versions)
         if pending.superseded:
             self._bulk(self.versions, pending.superseded)
+        return lost
 
-    def _check_version_duplicates(self, exc: BulkWriteError, docs: list[dict[str, Any]]) -> None:
+    def _versions_lost_to_others(self, exc: BulkWriteError, docs: list[dict[str, Any]]) -> set[str]:
+        lost = set()
         for error in exc.details.get("writeErrors", []):
             if error.get("code") != DUPLICATE_KEY:
                 raise exc
             doc = docs[error["index"]]
             stored = self.versions.find_one({"_id": doc["_id"]}, {"content_hash": 1})
             if stored is None or stored["content_hash"] != doc["content_hash"]:
-                # Two runs saw two different new contents at once: keep the stored one and
-                # let the next observation record ours as a later version.
                 logger.warning("Concurrent versions of %s; keeping the first stored", doc["_id"])
+                lost.add(doc["posting_id"])
+        return lost
 
     def _bulk(self, collection: Collection, operations: list[UpdateOne]) -> None:
         """Unordered bulk write; a concurrent insert of the same posting is retried once."""
