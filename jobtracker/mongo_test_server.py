@@ -537,36 +537,33 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     state_help = f"where pid, uri and log are kept (default: {DEFAULT_STATE_DIR} in the project)"
+    state = argparse.ArgumentParser(add_help=False)
+    state.add_argument("--state-dir", type=Path, help=state_help)
+    address = argparse.ArgumentParser(add_help=False)
+    address.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"0 = any free port (default {DEFAULT_PORT})",
+    )
+    address.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p_start = sub.add_parser("start", help="start in the background (survives this shell)")
+    p_start = sub.add_parser(
+        "start", parents=[address, state], help="start in the background (survives this shell)"
+    )
     p_start.description = "Start the server in the background and print MONGO_URI=..."
-    p_start.add_argument(
-        "--port",
-        type=_port,
-        default=DEFAULT_PORT,
-        help=f"0 = any free port (default {DEFAULT_PORT})",
-    )
-    p_start.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
-    p_start.add_argument("--state-dir", type=Path, help=state_help)
 
-    p_stop = sub.add_parser("stop", help="stop the background server")
+    p_stop = sub.add_parser("stop", parents=[state], help="stop the background server")
     p_stop.description = "Stop the background server started with 'start'."
-    p_stop.add_argument("--state-dir", type=Path, help=state_help)
 
-    p_status = sub.add_parser("status", help="tell whether the background server runs")
-    p_status.description = "Print the URI of the background server; exit 1 if it is not running."
-    p_status.add_argument("--state-dir", type=Path, help=state_help)
-
-    p_run = sub.add_parser("run", help="run in the foreground until Ctrl-C")
-    p_run.description = "Run the server in the foreground until interrupted."
-    p_run.add_argument(
-        "--port",
-        type=_port,
-        default=DEFAULT_PORT,
-        help=f"0 = any free port (default {DEFAULT_PORT})",
+    p_status = sub.add_parser(
+        "status", parents=[state], help="tell whether the background server runs"
     )
-    p_run.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    p_status.description = "Print the URI of the background server; exit 1 if it is not running."
+
+    p_run = sub.add_parser("run", parents=[address], help="run in the foreground until Ctrl-C")
+    p_run.description = "Run the server in the foreground until interrupted."
 
     p_build = sub.add_parser("build", help="build the server jar if needed and print its path")
     p_build.description = f"Build {JAR_NAME} with Maven if missing or stale; print its path."
