@@ -7,17 +7,20 @@ argument, which the spider turns into a clean stop at start (never a traceback).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from jobtracker.hourly import HOURLY_SITES, SITE_BY_ALPHA3
 
 #: Locales www.amazon.jobs offers (its own locale switcher; note ``jp`` and ``en-gb``).
 LOCALES = ("cs", "de", "en", "en-gb", "es", "fr", "it", "jp", "pl", "pt", "zh")
 #: Common names ISO does not use; everything else is resolved by pycountry.
 COUNTRY_ALIASES = {"UK": "GBR", "GREAT BRITAIN": "GBR", "ENGLAND": "GBR", "USA": "USA"}
 CATEGORY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+ArgsModel = TypeVar("ArgsModel", bound=BaseModel)
 
 
 class ArgumentError(ValueError):
@@ -55,6 +58,30 @@ def resolve_country(value: str) -> str:
     if country is None:
         raise LookupError(text)
     return country.alpha_3
+
+
+def check_origin(value: Any) -> str:
+    """An ``http(s)://host[:port]`` origin without a trailing slash; ``ValueError`` otherwise."""
+    text = str(value or "").strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{text!r} is not an http(s) origin like http://127.0.0.1:8080")
+    if parts.path or parts.query or parts.fragment:
+        raise ValueError(f"{text!r} must be an origin only, without a path or query")
+    return text
+
+
+def check_max_pages(value: Any) -> int | None:
+    """A page limit of at least 1, or None when empty; ``ValueError`` otherwise."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise ValueError(f"{number} must be at least 1")
+    return number
 
 
 class AmazonJobsArgs(BaseModel):
@@ -122,42 +149,93 @@ class AmazonJobsArgs(BaseModel):
     @field_validator("base_url", mode="before")
     @classmethod
     def _base_url(cls, value: Any) -> str:
-        text = str(value or "").strip().rstrip("/")
-        parts = urlsplit(text)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"{text!r} is not an http(s) origin like http://127.0.0.1:8080")
-        if parts.path or parts.query or parts.fragment:
-            raise ValueError(f"{text!r} must be an origin only, without a path or query")
-        return text
+        return check_origin(value)
 
     @field_validator("max_pages", mode="before")
     @classmethod
     def _max_pages(cls, value: Any) -> int | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        try:
-            number = int(str(value).strip())
-        except ValueError:
-            raise ValueError(f"{value!r} is not a whole number") from None
-        if number < 1:
-            raise ValueError(f"{number} must be at least 1")
-        return number
+        return check_max_pages(value)
 
 
-def parse_amazon_jobs_args(raw: dict[str, Any]) -> AmazonJobsArgs:
-    """Validate raw spider keyword arguments.
+class AmazonHourlyArgs(BaseModel):
+    """Arguments of the ``amazon_hourly`` spider (all optional)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    countries: tuple[str, ...] = Field(
+        tuple(HOURLY_SITES),
+        description=f"Country sites to crawl: {', '.join(HOURLY_SITES)} (default all).",
+    )
+    base_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="CC=URL pairs, comma separated, replacing a country site's origin.",
+    )
+    max_pages: int | None = Field(None, description="At most this many result pages per site.")
+    job: str | None = Field(None, alias="_job", description="scrapyd job id, kept as the run id.")
+    version: str | None = Field(None, alias="_version", description="scrapyd project version.")
+
+    @field_validator("countries", mode="before")
+    @classmethod
+    def _countries(cls, value: Any) -> tuple[str, ...]:
+        keys = [hourly_site_key(item) for item in split_list(value)]
+        if not keys:
+            raise ValueError(f"name at least one of {', '.join(HOURLY_SITES)}")
+        return tuple(key for key in HOURLY_SITES if key in keys)
+
+    @field_validator("base_urls", mode="before")
+    @classmethod
+    def _base_urls(cls, value: Any) -> dict[str, str]:
+        if isinstance(value, dict):
+            pairs = list(value.items())
+        else:
+            pairs = []
+            for item in split_list(value):
+                key, sep, url = item.partition("=")
+                if not sep:
+                    raise ValueError(
+                        f"{item!r} is not a CC=URL pair (e.g. US=http://127.0.0.1:8081)"
+                    )
+                pairs.append((key, url))
+        return {hourly_site_key(key): check_origin(url) for key, url in pairs}
+
+    @field_validator("max_pages", mode="before")
+    @classmethod
+    def _max_pages(cls, value: Any) -> int | None:
+        return check_max_pages(value)
+
+
+def hourly_site_key(value: Any) -> str:
+    """``US``/``USA``/``United States``/``GB``/``UK`` ... -> the hourly site key."""
+    text = str(value).strip()
+    if text.upper() in HOURLY_SITES:
+        return text.upper()
+    try:
+        alpha3 = resolve_country(text)
+    except LookupError:
+        alpha3 = None
+    key = SITE_BY_ALPHA3.get(alpha3 or "")
+    if key is None:
+        raise ValueError(f"no hourly site for {text!r} (sites: {', '.join(HOURLY_SITES)})")
+    return key
+
+
+def parse_args(model: type[ArgsModel], raw: dict[str, Any]) -> ArgsModel:
+    """Validate raw spider keyword arguments (the strings ``-a`` and scrapyd pass).
 
     Raises :class:`ArgumentError` naming the first bad argument.
     """
     try:
-        return AmazonJobsArgs.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         error = exc.errors()[0]
         argument = ".".join(str(part) for part in error["loc"]) or "arguments"
         if error["type"] == "extra_forbidden":
-            known = ", ".join(
-                field.alias or name for name, field in AmazonJobsArgs.model_fields.items()
-            )
+            known = ", ".join(field.alias or name for name, field in model.model_fields.items())
             raise ArgumentError(argument, f"unknown argument (known: {known})") from None
         message = str(error["msg"]).removeprefix("Value error, ")
         raise ArgumentError(argument, message) from None
+
+
+def parse_amazon_jobs_args(raw: dict[str, Any]) -> AmazonJobsArgs:
+    """Validate the ``amazon_jobs`` arguments (see :func:`parse_args`)."""
+    return parse_args(AmazonJobsArgs, raw)

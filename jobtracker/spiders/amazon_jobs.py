@@ -10,34 +10,26 @@ the store read it when the run ends.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import scrapy
-from scrapy import signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
-from scrapy.exceptions import CloseSpider
 from twisted.python.failure import Failure
 
-from jobtracker.arguments import AmazonJobsArgs, ArgumentError, parse_amazon_jobs_args
-from jobtracker.clock import Clock
+from jobtracker.arguments import AmazonJobsArgs
 from jobtracker.items import JobPosting
 from jobtracker.parsing import SOURCE, PayloadError, SearchPage, job_to_item, parse_search_payload
 from jobtracker.partitions import (
     ROOT_KEY,
-    CrawlLedger,
     Partition,
     PartitionState,
     page_offsets,
 )
+from jobtracker.spiders.base import TrackedSpider
 
 if TYPE_CHECKING:
-    from typing import Self
-
-    from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
@@ -46,54 +38,18 @@ PAGE_SIZE = 100
 ROOT_FACETS = ("business_category", "normalized_country_code")
 
 
-def new_run_id(started_at: datetime | None = None) -> str:
-    """A sortable, unique run id for runs not started by scrapyd."""
-    return f"{started_at or datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-
-
-class AmazonJobsSpider(scrapy.Spider):
+class AmazonJobsSpider(TrackedSpider):
     """Crawl www.amazon.jobs ``search.json``: the whole board, a scope, or a keyword."""
 
     name = "amazon_jobs"
-
-    #: Set from the settings in :meth:`configure` (``from_crawler``).
-    clock: Clock
-    started_at: datetime
-    run_id: str
-    ledger: CrawlLedger
+    args_model = AmazonJobsArgs
+    args: AmazonJobsArgs
     window: int
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__()
-        self.argument_error: ArgumentError | None = None
-        try:
-            self.args = parse_amazon_jobs_args(kwargs)
-        except ArgumentError as exc:
-            self.argument_error = exc
-            self.args = AmazonJobsArgs()
-        self.seen_ids: set[str] = set()
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.configure(crawler.settings)
-        crawler.signals.connect(spider.finish_accounting, signal=signals.spider_closed)
-        return spider
-
     def configure(self, settings: BaseSettings) -> None:
-        """Clock, run id, result window and completeness tolerance, from the settings."""
-        try:
-            self.clock = Clock.from_setting(settings.get("JOBTRACKER_CLOCK_START"))
-        except ValueError as exc:
-            self.clock = Clock()
-            self.argument_error = ArgumentError("JOBTRACKER_CLOCK_START", str(exc))
-        self.started_at = self.clock.now()
-        self.run_id = self.args.job or new_run_id(self.started_at)
+        """The shared run set-up, plus the site's result window."""
+        super().configure(settings)
         self.window = settings.getint("AMAZON_JOBS_RESULT_WINDOW", 10_000)
-        self.ledger = CrawlLedger(
-            tolerance_abs=settings.getint("JOBTRACKER_PARTITION_TOLERANCE_ABS", 2),
-            tolerance_rel=settings.getfloat("JOBTRACKER_PARTITION_TOLERANCE_REL", 0.005),
-        )
 
     # -- what the rest of the project reads ---------------------------------------------
     @property
@@ -114,32 +70,9 @@ class AmazonJobsSpider(scrapy.Spider):
             "max_pages": self.args.max_pages,
         }
 
-    def finish_accounting(self) -> None:
-        """Decide partition completeness once, and publish it in the stats."""
-        if self.ledger.finalized:
-            return
-        self.ledger.finalize()
-        stats = self.crawler.stats
-        states = list(self.ledger.states.values())
-        stats.set_value("jobtracker/run_id", self.run_id)
-        stats.set_value("jobtracker/partitions/count", len(states))
-        stats.set_value("jobtracker/partitions/complete", sum(bool(s.complete) for s in states))
-        stats.set_value("jobtracker/partitions/incomplete", sum(not s.complete for s in states))
-        stats.set_value("jobtracker/run_complete", self.ledger.complete())
-        stats.set_value(
-            "jobtracker/partitions",
-            {
-                s.key: f"promised={s.promised} fetched={len(s.ids)} "
-                f"{'complete' if s.complete else 'INCOMPLETE'}"
-                for s in states
-            },
-        )
-
     # -- requests -----------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        if self.argument_error is not None:
-            logger.error("%s; nothing was crawled.", self.argument_error)
-            raise CloseSpider(f"bad_argument:{self.argument_error.argument}")
+        self.stop_on_bad_argument()
         logger.info(
             "Run %s: %s crawl of %s (scope %s)",
             self.run_id,
@@ -328,12 +261,8 @@ class AmazonJobsSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("jobtracker/postings/without_id")
                 continue
             ids.append(item.source_id)
-            if item.source_id in self.seen_ids:
-                self.crawler.stats.inc_value("jobtracker/postings/duplicate")
-                continue
-            self.seen_ids.add(item.source_id)
-            self.crawler.stats.inc_value("jobtracker/postings/unique")
-            yield item
+            if self.keep_first_sighting(item.source_id):
+                yield item
         self.ledger.record_page(key, ids, page.hits)
         self.crawler.stats.inc_value("jobtracker/pages/ok")
         if offset == 0 and not response.meta["root_page"]:
