@@ -121,7 +121,7 @@ def history(db: Database, posting_id: str) -> PostingHistory:
     """
     import pandas as pd
 
-    from jobtracker.store.content import CONTENT_FIELDS, changed_fields
+    from jobtracker.store.content import changed_fields, content_fields_of
     from jobtracker.store.queries import versions_of_posting
 
     doc = _find(db, posting_id)
@@ -166,7 +166,7 @@ def history(db: Database, posting_id: str) -> PostingHistory:
     for before, after in itertools.pairwise(versions):
         old, new = before.get("snapshot") or {}, after.get("snapshot") or {}
         for name in changed_fields(old, new):
-            assert name in CONTENT_FIELDS
+            assert name in content_fields_of(new)
             diff_rows.append(
                 {
                     "from_version": before["version"],

@@ -12,6 +12,8 @@ import hashlib
 from datetime import UTC, date, datetime
 from typing import Any
 
+from jobtracker.hourly import SOURCE as HOURLY_SOURCE
+from jobtracker.hourly import site_of_job_id
 from jobtracker.normalize.text import html_to_text
 
 #: Fields whose change makes a new version, compared after whitespace normalization. The three
@@ -31,6 +33,17 @@ CONTENT_FIELDS = (
     "locations_raw",
     "posted_date_raw",
 )
+#: The content of an hourly job card (``amazon_hourly``): what the card offers, where and for
+#: what pay. ``scheduleCount`` is the number of open shift schedules, part of the offer.
+HOURLY_CONTENT_FIELDS = (
+    "title",
+    "schedule_type",
+    "employment_type",
+    "location_raw",
+    "postal_code",
+    "pay_raw",
+    "schedule_count",
+)
 #: Normalized fields copied into the snapshot when the pipelines filled them (never hashed:
 #: they are functions of the content, and a classifier upgrade must not fake an edit).
 DERIVED_FIELDS = ("locations", "country_codes", "role_family", "posted_date", "pay")
@@ -47,8 +60,17 @@ def posting_id(source: str, source_id: str) -> str:
     return f"{source}:{source_id}"
 
 
+def content_fields_of(snapshot: dict[str, Any]) -> tuple[str, ...]:
+    """The fields whose change makes a new version of this snapshot's posting."""
+    if snapshot.get("source") == HOURLY_SOURCE:
+        return HOURLY_CONTENT_FIELDS
+    return CONTENT_FIELDS
+
+
 def posting_snapshot(item: dict[str, Any]) -> dict[str, Any]:
     """The posting's content as stored in ``postings`` and ``posting_versions``."""
+    if item.get("source") == HOURLY_SOURCE:
+        return hourly_snapshot(item)
     raw = item.get("raw") or {}
     team = raw.get("team")
     snapshot: dict[str, Any] = {
@@ -71,6 +93,34 @@ def posting_snapshot(item: dict[str, Any]) -> dict[str, Any]:
     for name, source in TEXT_FIELDS.items():
         text = item.get(name)
         snapshot[name] = text if text is not None else html_to_text(raw.get(source))
+    return _with_derived(snapshot, item)
+
+
+def hourly_snapshot(item: dict[str, Any]) -> dict[str, Any]:
+    """An hourly job card's content; the whole card is kept in ``posting_versions``."""
+    card = item.get("raw") or {}
+    site = site_of_job_id(str(item.get("source_id") or ""))
+    codes = item.get("country_codes") or [None]
+    pay = [card.get(key) for key in ("totalPayRateMin", "totalPayRateMax", "currencyCode")]
+    snapshot: dict[str, Any] = {
+        "source": HOURLY_SOURCE,
+        "title": item.get("title"),
+        "url": item.get("url"),
+        "schedule_type": card.get("jobType"),
+        "employment_type": card.get("employmentType"),
+        "location_raw": card.get("locationName"),
+        "city": card.get("city"),
+        "state": card.get("state"),
+        "postal_code": card.get("postalCode"),
+        "pay_raw": " ".join(str(part) for part in [*pay, card.get("payFrequency")] if part),
+        "schedule_count": card.get("scheduleCount"),
+        "country_code": site.country_alpha3 if site is not None else codes[0],
+        "card": dict(card),
+    }
+    return _with_derived(snapshot, item)
+
+
+def _with_derived(snapshot: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
     for name in DERIVED_FIELDS:
         value = item.get(name)
         if value is not None:
@@ -95,13 +145,14 @@ def _normalized(value: Any) -> Any:
     return value
 
 
-#: Snapshot fields kept in ``posting_versions`` only: the HTML and the raw location strings
-#: (``postings`` holds the plain text and the normalized locations).
+#: Snapshot fields kept in ``posting_versions`` only: the HTML, the raw location strings and
+#: an hourly job's whole card (``postings`` holds the plain text and the normalized fields).
 VERSION_ONLY_FIELDS = (
     "description_html",
     "basic_qualifications_html",
     "preferred_qualifications_html",
     "locations_raw",
+    "card",
 )
 
 
@@ -113,7 +164,7 @@ def current_fields(snapshot: dict[str, Any]) -> dict[str, Any]:
 def content_hash(snapshot: dict[str, Any]) -> str:
     """SHA-256 over the content fields (whitespace-normalized), stable across runs."""
     digest = hashlib.sha256()
-    for name in CONTENT_FIELDS:
+    for name in content_fields_of(snapshot):
         value = _normalized(snapshot.get(name))
         if isinstance(value, list):
             value = "\x1f".join(map(str, value))
@@ -123,8 +174,7 @@ def content_hash(snapshot: dict[str, Any]) -> str:
 
 def changed_fields(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
     """Content fields that differ between two snapshots (all of them for a first version)."""
+    fields = content_fields_of(new)
     if old is None:
-        return list(CONTENT_FIELDS)
-    return [
-        name for name in CONTENT_FIELDS if _normalized(old.get(name)) != _normalized(new.get(name))
-    ]
+        return list(fields)
+    return [name for name in fields if _normalized(old.get(name)) != _normalized(new.get(name))]
