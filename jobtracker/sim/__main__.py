@@ -19,6 +19,8 @@ from pydantic import ValidationError
 
 from jobtracker.sim.encoding import compact
 from jobtracker.sim.faults import FaultConfig
+from jobtracker.sim.hourly import DEFAULT_HOURLY_SIZE
+from jobtracker.sim.hourly_http import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 DEFAULT_SIZE = 22000
 DEFAULT_WINDOW = 10000
@@ -67,6 +69,13 @@ def _world_options(p: argparse.ArgumentParser) -> None:
         default=DEFAULT_HORIZON,
         help=f"number of simulated days after day 0 (default: {DEFAULT_HORIZON})",
     )
+    p.add_argument(
+        "--hourly-size",
+        type=_int_in(4),
+        default=DEFAULT_HOURLY_SIZE,
+        help="hourly postings live on any day over the four hourly sites, about "
+        f"(default: {DEFAULT_HOURLY_SIZE})",
+    )
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
@@ -81,8 +90,9 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     serve = sub.add_parser(
         "serve",
         help="run the simulated site over HTTP",
-        description="Serve the simulated www.amazon.jobs until interrupted. "
-        "Prints one line 'Simulator listening on URL (...)' when ready.",
+        description="Serve the simulated www.amazon.jobs and the hourly sites until "
+        "interrupted. Prints 'Simulator listening on URL (...)' when ready, then a line "
+        "'Hourly sites: US=URL CA=URL UK=URL IE=URL'.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument(
@@ -100,6 +110,12 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         type=_int_in(1),
         default=DEFAULT_WINDOW,
         help=f"max offset+result_limit, the hits cap (default: {DEFAULT_WINDOW})",
+    )
+    serve.add_argument(
+        "--hourly-page-size",
+        type=_int_in(1, MAX_PAGE_SIZE),
+        default=DEFAULT_PAGE_SIZE,
+        help=f"pageSize the hourly sites' search page asks for (default: {DEFAULT_PAGE_SIZE})",
     )
     serve.add_argument(
         "--faults",
@@ -128,7 +144,15 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     truth.add_argument("--day", type=_int_in(0), default=0, help="day number (default: 0)")
     _world_options(truth)
     truth.add_argument(
-        "--jobs", action="store_true", help="add the full job object as served, under 'job'"
+        "--jobs",
+        action="store_true",
+        help="add the full job object as served, under 'job' ('card' for amazon_hourly)",
+    )
+    truth.add_argument(
+        "--source",
+        choices=["amazon_jobs", "amazon_hourly"],
+        default="amazon_jobs",
+        help="which board (default: amazon_jobs)",
     )
     return parser
 
@@ -160,6 +184,8 @@ def _serve(args: argparse.Namespace) -> int:
             result_window=args.result_window,
             faults=args.faults,
             horizon=args.horizon,
+            hourly_size=args.hourly_size,
+            hourly_page_size=args.hourly_page_size,
         )
     except OSError as exc:
         print(
@@ -172,6 +198,8 @@ def _serve(args: argparse.Namespace) -> int:
         f"Simulator listening on {server.url} (seed {args.seed}, day {args.day}, {live} postings)",
         flush=True,
     )
+    urls = server.hourly_urls
+    print("Hourly sites: " + " ".join(f"{k}={u}" for k, u in urls.items()), flush=True)
     if not args.no_warm:
         server.warm(background=True)
 
@@ -184,7 +212,7 @@ def _serve(args: argparse.Namespace) -> int:
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
-        server.httpd.server_close()
+        server.close()
     return 0
 
 
@@ -194,9 +222,11 @@ def _truth(args: argparse.Namespace) -> int:
     if (problem := _check_day(args.day, args.horizon)) is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    out = sys.stdout
+    if args.source == "amazon_hourly":
+        return _hourly_truth(args)
     world = World(seed=args.seed, size=args.size, horizon=args.horizon)
     board = world.board(args.day)
-    out = sys.stdout
     try:
         for e in sorted(board.relevant, key=lambda e: int(e.icims)):
             rec = compact(world.truth_record(e.idx, args.day))
@@ -206,6 +236,21 @@ def _truth(args: argparse.Namespace) -> int:
         out.flush()
     except BrokenPipeError:
         sys.stderr.close()  # reader went away (e.g. `| head`): not an error
+    return 0
+
+
+def _hourly_truth(args: argparse.Namespace) -> int:
+    from jobtracker.sim.hourly import HourlyWorld
+
+    world = HourlyWorld(seed=args.seed, size=args.hourly_size, horizon=args.horizon)
+    try:
+        for rec in world.truth(args.day):
+            if args.jobs:
+                rec["card"] = world.card(world.index_of(rec["job_id"]), rec["revision"])
+            sys.stdout.write(compact(rec) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        sys.stderr.close()
     return 0
 
 

@@ -1,8 +1,10 @@
-"""Fault injection for the simulated ``search.json`` (all knobs off by default).
+"""Fault injection for the simulated ``search.json`` and hourly ``/graphql`` (all knobs off by
+default).
 
 Decisions are deterministic per (``fault_seed``, canonical URL, attempt number of that URL), so a
 retry of the same URL gets a fresh roll and a rerun of the same request sequence gets the same
 faults. Burst and ``advance_day_after`` knobs count search requests since the config was set.
+The ``hourly_*`` knobs are applied by ``hourly_http`` (deterministic per site and page number).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from jobtracker.sim.hourly import SITE_KEYS
 
 #: Names of the injected-fault counters (``/_sim/state`` -> ``injected``).
 KINDS = (
@@ -70,6 +74,30 @@ class FaultConfig(BaseModel):
         "agree: a site change or silent failure); the ground truth is unaffected",
     )
     fault_seed: int = Field(0, description="seed of the fault rolls")
+    hourly_graphql_error: list[str] = Field(
+        default_factory=list,
+        description="hourly sites (US, CA, UK, IE) whose POST /graphql answers HTTP 500 with an "
+        "AppSync errors body",
+    )
+    hourly_graphql_hang: list[str] = Field(
+        default_factory=list,
+        description="hourly sites whose POST /graphql never answers (held open until the "
+        "simulator stops, at most 600 s, then 504)",
+    )
+    hourly_error_after_pages: int | None = Field(
+        None,
+        ge=0,
+        description="with the two knobs above: pages 1..N of a search answer normally and only "
+        "page N+1 on fails or hangs (page = position in the nextToken chain; None or 0: all)",
+    )
+
+    @field_validator("hourly_graphql_error", "hourly_graphql_hang")
+    @classmethod
+    def _known_sites(cls, sites: list[str]) -> list[str]:
+        unknown = sorted(set(sites) - set(SITE_KEYS))
+        if unknown:
+            raise ValueError(f"unknown hourly sites {unknown}; known: {list(SITE_KEYS)}")
+        return sites
 
     def hides(self, id_icims: str) -> bool:
         """Whether ``hide_fraction`` hides this posting (stable per fault_seed and id)."""

@@ -1,5 +1,7 @@
 """The simulator's HTTP server: www.amazon.jobs search.json, detail pages, robots.txt, and the
-``/_sim/`` control endpoints tests use (not part of the real site).
+``/_sim/`` control endpoints tests use (not part of the real site). The simulated hourly sites
+(``hourly_http``: one origin per country site) start and stop with it, serve its day and obey its
+fault config.
 
 ``make_server(...)`` returns a ``SimServer``; ``.start_in_thread()`` for in-process use,
 ``.serve_forever()`` for the CLI (``python -m jobtracker.sim serve``).
@@ -33,6 +35,8 @@ from jobtracker.sim.faults import (
     FaultInjector,
     canonical_url,
 )
+from jobtracker.sim.hourly import DEFAULT_HOURLY_SIZE, HourlyWorld
+from jobtracker.sim.hourly_http import DEFAULT_PAGE_SIZE, HourlySites
 from jobtracker.sim.search import SearchOutcome, execute, to_i
 from jobtracker.sim.world import Board, World
 
@@ -67,6 +71,9 @@ class SimServer:
         port: int = 0,
         day: int = 0,
         faults: FaultConfig | dict[str, Any] | None = None,
+        *,
+        hourly_world: HourlyWorld | None = None,
+        hourly_page_size: int = DEFAULT_PAGE_SIZE,
     ) -> None:
         world._check_day(day)
         self.world = world
@@ -78,6 +85,24 @@ class SimServer:
         self._hidden: dict[tuple[int, float, int], tuple[Board, Board]] = {}
         self.httpd = _HTTPServer((host, port), _Handler)
         self.httpd.sim = self
+        if hourly_world is None:
+            hourly_world = HourlyWorld(
+                seed=world.seed, size=DEFAULT_HOURLY_SIZE, start=world.start, horizon=world.horizon
+            )
+        if hourly_world.start != world.start or hourly_world.horizon != world.horizon:
+            self.httpd.server_close()
+            raise ValueError("the hourly world must share the corporate calendar")
+        try:
+            self.hourly = HourlySites(
+                hourly_world,
+                self.host,
+                day=lambda: self._day,
+                faults=lambda: self.faults.config,
+                page_size=hourly_page_size,
+            )
+        except (OSError, ValueError):
+            self.httpd.server_close()
+            raise
         self._thread: threading.Thread | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -98,12 +123,19 @@ class SimServer:
         return f"http://{self.host}:{self.port}"
 
     @property
+    def hourly_urls(self) -> dict[str, str]:
+        """Origins of the hourly sites: ``{"US": "http://127.0.0.1:PORT", ...}``."""
+        return self.hourly.urls
+
+    @property
     def day(self) -> int:
         """The day currently served."""
         return self._day
 
     def serve_forever(self) -> None:
-        """Serve until ``stop()`` (or KeyboardInterrupt in the caller)."""
+        """Serve until ``stop()`` (or KeyboardInterrupt in the caller); the hourly sites serve
+        from their own threads."""
+        self.hourly.start()
         self.httpd.serve_forever(poll_interval=0.2)
 
     def start_in_thread(self) -> SimServer:
@@ -113,12 +145,17 @@ class SimServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving and close the sockets (hourly sites too)."""
         self.httpd.shutdown()
-        self.httpd.server_close()
+        self.close()
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+
+    def close(self) -> None:
+        """Close the sockets (after ``serve_forever`` returned) and stop the hourly sites."""
+        self.hourly.close()
+        self.httpd.server_close()
 
     def __enter__(self) -> SimServer:
         return self.start_in_thread()
@@ -187,6 +224,7 @@ class SimServer:
             "faults": self.faults.config.model_dump(),
             "requests": dict(self.requests),
             "injected": dict(self.faults.injected),
+            "hourly": self.hourly.state(),
         }
 
     def control(self, body: Any) -> dict[str, Any]:
@@ -217,6 +255,7 @@ class SimServer:
             self.faults.configure(config)
         if reset:
             self.faults.reset_counters()
+            self.hourly.reset_counters()
             with self._lock:
                 self.requests.clear()
         return self.state()
@@ -414,7 +453,13 @@ class _Handler(BaseHTTPRequestHandler):
                 if not 0 <= day <= sim.world.horizon:
                     raise ControlError(f"day must be between 0 and {sim.world.horizon}")
             jobs = params.get("jobs", "0") not in ("", "0", "false")
-            self._send(200, sim.truth_lines(day, jobs), JSONL_TYPE)
+            source = params.get("source", "") or "amazon_jobs"
+            if source == "amazon_hourly":
+                self._send(200, sim.hourly.truth_lines(day, jobs), JSONL_TYPE)
+            elif source == "amazon_jobs":
+                self._send(200, sim.truth_lines(day, jobs), JSONL_TYPE)
+            else:
+                raise ControlError("source must be amazon_jobs or amazon_hourly")
         else:
             self._json(404, {"error": f"unknown control endpoint {path}"})
 
@@ -446,8 +491,22 @@ def make_server(
     *,
     horizon: int = 450,
     world: World | None = None,
+    hourly_size: int = DEFAULT_HOURLY_SIZE,
+    hourly_page_size: int = DEFAULT_PAGE_SIZE,
 ) -> SimServer:
-    """Build a world (unless given) and bind a server to it (not yet serving)."""
+    """Build a world (unless given) and its hourly world, and bind the servers (not yet
+    serving): the corporate origin on ``port``, each hourly site on a free port."""
     if world is None:
         world = World(seed=seed, size=size, result_window=result_window, horizon=horizon)
-    return SimServer(world, host=host, port=port, day=day, faults=faults)
+    hourly = HourlyWorld(
+        seed=world.seed, size=hourly_size, start=world.start, horizon=world.horizon
+    )
+    return SimServer(
+        world,
+        host=host,
+        port=port,
+        day=day,
+        faults=faults,
+        hourly_world=hourly,
+        hourly_page_size=hourly_page_size,
+    )
