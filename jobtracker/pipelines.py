@@ -23,6 +23,8 @@ from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.serialize import ScrapyJSONEncoder
 
+from jobtracker.hourly import SOURCE as HOURLY_SOURCE
+from jobtracker.hourly import site_of_job_id
 from jobtracker.items import JobPosting
 from jobtracker.normalize import (
     classify_role,
@@ -33,6 +35,7 @@ from jobtracker.normalize import (
     parse_updated_time,
     primary_location,
 )
+from jobtracker.normalize.hourly import card_locations, card_pay
 from jobtracker.store import PageResult, PostingStore, RunOutcome, plan_closures
 
 if TYPE_CHECKING:
@@ -88,7 +91,11 @@ class LocationPipeline(_ItemPipeline):
     """Every location of the posting, resolved with pycountry; the primary one first."""
 
     def process_item(self, item: JobPosting) -> JobPosting:
-        locations = normalize_locations(item.raw)
+        if item.source == HOURLY_SOURCE:
+            site = site_of_job_id(item.source_id)
+            locations = card_locations(item.raw, site.country_alpha3) if site else []
+        else:
+            locations = normalize_locations(item.raw)
         item.locations = [location.as_dict() for location in locations]
         item.country_codes = list(
             dict.fromkeys(
@@ -124,6 +131,11 @@ class DatesAndPayPipeline(_ItemPipeline):
 
     def process_item(self, item: JobPosting) -> JobPosting:
         raw = item.raw
+        if item.source == HOURLY_SOURCE:  # job cards carry neither dates nor pay prose
+            item.pay = [pay.as_dict() for pay in card_pay(raw)]
+            if item.pay:
+                self.count("pay/found")
+            return item
         item.posted_date = parse_posted_date(raw.get("posted_date"), item.locale)
         self.count("posted_date/parsed" if item.posted_date else "posted_date/unparsed")
         updated = parse_updated_time(raw.get("updated_time"), item.seen_at)
