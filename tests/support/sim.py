@@ -114,9 +114,19 @@ class SimControl:
         """Day 0, no faults, counters zeroed."""
         return self.control(day=0, faults={}, reset_counters=True)
 
-    def truth(self, day: int | None = None, jobs: bool = False) -> list[dict[str, Any]]:
-        """Ground truth of a day (default: the served day), one dict per live posting."""
+    def hourly_urls(self) -> dict[str, str]:
+        """Origins of the simulated hourly sites: ``{"US": "http://127.0.0.1:PORT", ...}``."""
+        return self.state()["hourly"]["urls"]
+
+    def truth(
+        self, day: int | None = None, jobs: bool = False, source: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Ground truth of a day (default: the served day), one dict per live posting.
+
+        ``source="amazon_hourly"``: the hourly sites' truth (``card`` with ``jobs``)."""
         params: dict[str, Any] = {}
+        if source is not None:
+            params["source"] = source
         if day is not None:
             params["day"] = day
         if jobs:
@@ -213,7 +223,8 @@ def start_sim() -> Iterator[Callable[..., SimControl]]:
     """Factory for a private simulator: ``start_sim(size=3000, result_window=500, seed=7)``.
 
     Keywords map to ``serve`` options (``seed``, ``size``, ``day``, ``result_window``,
-    ``horizon``, ``faults`` as a dict). Every instance is stopped after the test.
+    ``horizon``, ``faults`` as a dict, ``hourly_size``, ``hourly_page_size``). Every instance is
+    stopped after the test.
     """
     procs: list[SimProcess] = []
 
