@@ -348,7 +348,7 @@ class HourlyWorld:
                 self._site.append(key)
                 self._spans.append(spans)
                 for s, e in spans:
-                    if s >= 1:
+                    if 1 <= s <= self.horizon:
                         starts[s] += 1
                     if 1 <= e <= self.horizon:
                         ends[e] += 1

@@ -71,6 +71,7 @@ _SHELL = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <link rel="icon" href="data:,">
+<style>body {{ margin: 0; min-height: 100vh; font-family: sans-serif; }}</style>
 </head>
 <body>
 <noscript>You need to enable JavaScript to run this app.</noscript>

@@ -375,7 +375,7 @@ class World:
         self._posted.append(posted)
         self._spans.append(spans)
         for k, (s, e) in enumerate(spans):
-            if s >= 1:
+            if 1 <= s <= self.horizon:  # a short horizon can end before a relisting
                 (self._relists_on if k else self._starts_on)[s].append(idx)
             if 1 <= e <= self.horizon:
                 self._ends_on[e].append(idx)
