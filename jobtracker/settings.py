@@ -1,7 +1,8 @@
 """Scrapy settings for jobtracker: polite defaults, overridable from the environment.
 
 Environment variables read here: ``MONGO_URI``, ``MONGO_DATABASE``, ``JOBTRACKER_LOG_LEVEL``,
-``JOBTRACKER_USER_AGENT``. Everything else can be changed per run with ``-s NAME=VALUE``.
+``JOBTRACKER_USER_AGENT``, ``JOBTRACKER_CHROMIUM`` (the browser for ``amazon_hourly``).
+Everything else can be changed per run with ``-s NAME=VALUE``.
 """
 
 from __future__ import annotations
@@ -50,6 +51,27 @@ DOWNLOADER_MIDDLEWARES = {
 AMAZON_JOBS_RESULT_WINDOW = 10_000
 JOBTRACKER_PARTITION_TOLERANCE_ABS = 2
 JOBTRACKER_PARTITION_TOLERANCE_REL = 0.005
+
+# -- the hourly-jobs sites in Chromium (amazon_hourly; the spider installs the handler) ------
+# Debian's Chromium (`apt-get install chromium`); `playwright install` cannot download here.
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": os.environ.get("JOBTRACKER_CHROMIUM", "/usr/bin/chromium"),
+    "headless": True,
+    "args": [
+        "--no-sandbox",  # the crawl often runs as root in a container
+        "--disable-gpu",
+        "--disable-background-networking",  # no calls home: a closed network refuses them
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ],
+}
+PLAYWRIGHT_MAX_CONTEXTS = 2  # country sites open at once (one context and one page each)
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 1
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000  # ms
+JOBTRACKER_HOURLY_RESPONSE_TIMEOUT = 30.0  # s to wait for each GraphQL answer or control
+JOBTRACKER_HOURLY_PAGE_DELAY = 1.0  # s between "more results" clicks (politeness)
 
 # -- items ----------------------------------------------------------------------------------
 ITEM_PIPELINES = {

@@ -7,8 +7,6 @@ MongoDB is compared with what the simulator's ground truth implies under DESIGN.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -16,6 +14,7 @@ from pymongo.database import Database
 from scrapy.utils.defer import deferred_f_from_coro_f
 
 from tests.support.crawling import CrawlResult, run_crawl
+from tests.support.history import expected_history, store_mismatches
 
 DAYS = range(11)
 CONTENT = (
@@ -41,49 +40,6 @@ def content_of(job: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
-@dataclass
-class Expected:
-    """A posting's lifecycle in simulated days, as the closure rules imply it."""
-
-    first: int
-    last: int
-    revision: tuple[str, ...]
-    status: str = "open"
-    closed: int | None = None
-    missing: int | None = None
-    spans: list[list[int | None]] = field(default_factory=list)
-    versions: int = 1
-
-
-def expected_history(live_by_day: dict[int, dict[str, tuple]]) -> dict[str, Expected]:
-    """Replay DESIGN.md §5 over complete daily runs: ``live_by_day[d]`` maps id -> content."""
-    state: dict[str, Expected] = {}
-    for day, live in live_by_day.items():
-        for pid, revision in live.items():
-            posting = state.get(pid)
-            if posting is None:
-                state[pid] = Expected(first=day, last=day, revision=revision, spans=[[day, None]])
-                continue
-            if posting.status == "closed":
-                posting.status, posting.closed = "open", None
-                posting.spans.append([day, None])
-            if revision != posting.revision:
-                posting.versions += 1
-                posting.revision = revision
-            posting.missing = None
-            posting.last = day
-        for pid, posting in state.items():
-            if pid in live or posting.status == "closed":
-                continue
-            if posting.missing is None:
-                posting.missing = day
-            else:
-                posting.status, posting.closed = "closed", posting.missing
-                posting.spans[-1][1] = posting.last
-                posting.missing = None
-    return state
-
-
 def store_settings(db: Database, mongo_uri: str, **extra: Any) -> dict[str, Any]:
     return {"MONGO_URI": mongo_uri, "MONGO_DATABASE": db.name, **extra}
 
@@ -92,24 +48,6 @@ async def crawl_day(sim, day: int, db: Database, mongo_uri: str, **kwargs: Any) 
     sim.set_day(day)
     settings = store_settings(db, mongo_uri, **kwargs.pop("settings", {}))
     return await run_crawl(settings=settings, base_url=sim.url, _job=f"day{day}", **kwargs)
-
-
-class RunClock:
-    """Maps stored timestamps back to the simulated day whose run wrote them."""
-
-    def __init__(self, db: Database) -> None:
-        self.runs = [
-            (run["started_at"], run["finished_at"], int(run["_id"].removeprefix("day")))
-            for run in db.crawl_runs.find({"_id": {"$regex": "^day"}})
-        ]
-
-    def day(self, moment: datetime | None) -> int | None:
-        if moment is None:
-            return None
-        for started, finished, day in self.runs:
-            if started <= moment <= finished:
-                return day
-        raise AssertionError(f"{moment} is inside no run")
 
 
 @pytest.mark.slow
@@ -130,35 +68,7 @@ async def test_history_matches_truth_over_eleven_days(start_sim, mongo_db, mongo
     assert sum(len(e.spans) > 1 for e in expected.values()) >= 1, "and reopen at least one"
     assert sum(e.versions > 1 for e in expected.values()) >= 20, "and edit some"
 
-    clock = RunClock(mongo_db)
-    stored = {doc["source_id"]: doc for doc in mongo_db.postings.find()}
-    versions = Counter(doc["posting_id"] for doc in mongo_db.posting_versions.find())
-    assert set(stored) == set(expected)
-    mismatches = []
-    for pid, want in expected.items():
-        doc = stored[pid]
-        got = {
-            "first": clock.day(doc["first_seen_at"]),
-            "last": clock.day(doc["last_seen_at"]),
-            "status": doc["status"],
-            "closed": clock.day(doc.get("closed_at")),
-            "missing": clock.day(doc.get("missing_since")),
-            "spans": [[clock.day(s["from"]), clock.day(s["to"])] for s in doc["spans"]],
-            "versions": versions[doc["_id"]],
-            "version": doc["version"],
-        }
-        wanted = {
-            "first": want.first,
-            "last": want.last,
-            "status": want.status,
-            "closed": want.closed,
-            "missing": want.missing,
-            "spans": want.spans,
-            "versions": want.versions,
-            "version": want.versions,
-        }
-        if got != wanted:
-            mismatches.append((pid, got, wanted))
+    mismatches = store_mismatches(mongo_db, expected)
     assert not mismatches, f"{len(mismatches)} postings differ, e.g. {mismatches[:3]}"
 
     last_run = mongo_db.crawl_runs.find_one({"_id": f"day{DAYS[-1]}"})

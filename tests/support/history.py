@@ -1,0 +1,108 @@
+"""What the store should hold after a series of daily crawls, replayed from ground truth.
+
+Runs are named ``day<N>`` (their ``_job``); :class:`RunClock` maps stored times back to days.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pymongo.database import Database
+
+
+@dataclass
+class Expected:
+    """A posting's lifecycle in simulated days, as the closure rules imply it."""
+
+    first: int
+    last: int
+    revision: tuple[str, ...]
+    status: str = "open"
+    closed: int | None = None
+    missing: int | None = None
+    spans: list[list[int | None]] = field(default_factory=list)
+    versions: int = 1
+
+
+def expected_history(live_by_day: dict[int, dict[str, tuple]]) -> dict[str, Expected]:
+    """Replay DESIGN.md §5 over complete daily runs: ``live_by_day[d]`` maps id -> content."""
+    state: dict[str, Expected] = {}
+    for day, live in live_by_day.items():
+        for pid, revision in live.items():
+            posting = state.get(pid)
+            if posting is None:
+                state[pid] = Expected(first=day, last=day, revision=revision, spans=[[day, None]])
+                continue
+            if posting.status == "closed":
+                posting.status, posting.closed = "open", None
+                posting.spans.append([day, None])
+            if revision != posting.revision:
+                posting.versions += 1
+                posting.revision = revision
+            posting.missing = None
+            posting.last = day
+        for pid, posting in state.items():
+            if pid in live or posting.status == "closed":
+                continue
+            if posting.missing is None:
+                posting.missing = day
+            else:
+                posting.status, posting.closed = "closed", posting.missing
+                posting.spans[-1][1] = posting.last
+                posting.missing = None
+    return state
+
+
+class RunClock:
+    """Maps stored timestamps back to the simulated day whose run wrote them."""
+
+    def __init__(self, db: Database) -> None:
+        self.runs = [
+            (run["started_at"], run["finished_at"], int(run["_id"].removeprefix("day")))
+            for run in db.crawl_runs.find({"_id": {"$regex": "^day"}})
+        ]
+
+    def day(self, moment: datetime | None) -> int | None:
+        if moment is None:
+            return None
+        for started, finished, day in self.runs:
+            if started <= moment <= finished:
+                return day
+        raise AssertionError(f"{moment} is inside no run")
+
+
+def store_mismatches(db: Database, expected: dict[str, Expected]) -> list[tuple[str, dict, dict]]:
+    """Postings whose stored lifecycle differs from ``expected`` (keyed by ``source_id``):
+    ``(source_id, stored, expected)`` triples; the stored ids must be exactly the expected."""
+    clock = RunClock(db)
+    stored = {doc["source_id"]: doc for doc in db.postings.find()}
+    versions = Counter(doc["posting_id"] for doc in db.posting_versions.find())
+    assert set(stored) == set(expected)
+    mismatches = []
+    for pid, want in expected.items():
+        doc = stored[pid]
+        got = {
+            "first": clock.day(doc["first_seen_at"]),
+            "last": clock.day(doc["last_seen_at"]),
+            "status": doc["status"],
+            "closed": clock.day(doc.get("closed_at")),
+            "missing": clock.day(doc.get("missing_since")),
+            "spans": [[clock.day(s["from"]), clock.day(s["to"])] for s in doc["spans"]],
+            "versions": versions[doc["_id"]],
+            "version": doc["version"],
+        }
+        wanted = {
+            "first": want.first,
+            "last": want.last,
+            "status": want.status,
+            "closed": want.closed,
+            "missing": want.missing,
+            "spans": want.spans,
+            "versions": want.versions,
+            "version": want.versions,
+        }
+        if got != wanted:
+            mismatches.append((pid, got, wanted))
+    return mismatches
