@@ -2,7 +2,8 @@
 
 Subcommands: ``sim`` (the offline simulator of www.amazon.jobs), ``mongo`` (the MongoDB test
 server), ``demo`` and the research commands of :mod:`jobtracker.research.cli` (``trend``,
-``first-seen``, ``active``, ``history``, ``export``, ``runs``). Crawls themselves run
+``first-seen``, ``active``, ``history``, ``export``, ``runs``) and the scrapyd commands of
+:mod:`jobtracker.deploy.cli` (``deploy``, ``schedule``). Crawls themselves run
 through Scrapy (``scrapy crawl amazon_jobs``, ``make crawl``), so scrapyd runs them the same way.
 """
 
@@ -13,6 +14,7 @@ import sys
 from collections.abc import Callable
 
 from jobtracker import __version__
+from jobtracker.deploy.cli import register as register_deploy_commands
 from jobtracker.research.cli import register as register_research_commands
 
 Handler = Callable[[argparse.Namespace], int]
@@ -62,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     mongo.set_defaults(func=_run_mongo)
 
     register_research_commands(commands)
+    register_deploy_commands(commands)
     return parser
 
 
