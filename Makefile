@@ -11,12 +11,14 @@ QUERY ?=
 COUNTRIES ?=
 CATEGORIES ?=
 BASE_URL ?=
+BASE_URLS ?=
 MAX_PAGES ?=
 OUTPUT ?= output/amazon_jobs-$(shell date -u +%Y%m%dT%H%M%SZ).jsonl
+HOURLY_OUTPUT ?= output/amazon_hourly-$(shell date -u +%Y%m%dT%H%M%SZ).jsonl
 SIM_PORT ?= 8080
 MONGO_PORT ?= 27018
 
-.PHONY: help venv test lint format crawl demo sim mongo mongo-stop bench egg clean
+.PHONY: help venv test lint format crawl crawl-hourly demo sim mongo mongo-stop bench egg clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -53,6 +55,15 @@ crawl: venv  ## crawl amazon.jobs to JSON Lines (QUERY=, COUNTRIES=, CATEGORIES=
 	  -O $(OUTPUT):jsonlines
 	@echo "Postings written to $(OUTPUT)"
 
+crawl-hourly: venv  ## crawl the hourly-jobs sites in Chromium (COUNTRIES=US,CA,UK,IE, BASE_URLS=US=URL,..., OUTPUT=)
+	@mkdir -p $(dir $(HOURLY_OUTPUT))
+	$(BIN)/scrapy crawl amazon_hourly \
+	  $(if $(COUNTRIES),-a countries="$(COUNTRIES)") \
+	  $(if $(BASE_URLS),-a base_urls="$(BASE_URLS)") \
+	  $(if $(MAX_PAGES),-a max_pages="$(MAX_PAGES)") \
+	  -O $(HOURLY_OUTPUT):jsonlines
+	@echo "Postings written to $(HOURLY_OUTPUT)"
+
 demo: venv  ## the whole product offline: simulator + MongoDB test server, 8 days, a trend and a plot
 	$(BIN)/jobtracker demo
 
@@ -65,8 +76,9 @@ mongo: venv  ## start the MongoDB test server in the background and print its MO
 mongo-stop: venv  ## stop the MongoDB test server started by `make mongo`
 	$(BIN)/python -m jobtracker.mongo_test_server stop
 
-bench: venv  ## benchmark a full crawl of the simulated board (prints figures)
+bench: venv  ## benchmark full crawls of the simulated boards, corporate and hourly (prints figures)
 	$(BIN)/python bench/bench_crawl.py
+	$(BIN)/python bench/bench_hourly.py
 
 egg: venv  ## build the scrapyd egg (jobtracker package only) into dist/
 	$(BIN)/python setup.py -q bdist_egg -d dist
