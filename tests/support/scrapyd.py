@@ -110,6 +110,11 @@ class ScrapydServer:
         """``listjobs.json``: pending, running and finished jobs."""
         return self.call(f"listjobs.json?project={project}")
 
+    def job_ids(self, project: str = "jobtracker") -> set[str]:
+        """Ids of every job this server lists, in any state."""
+        listing = self.jobs(project)
+        return {job["id"] for state in ("pending", "running", "finished") for job in listing[state]}
+
     def log_text(self, job: str, spider: str = "amazon_jobs", project: str = "jobtracker") -> str:
         """The crawl log scrapyd kept for one job ('' if none)."""
         path = self.folder / "logs" / project / spider / f"{job}.log"
