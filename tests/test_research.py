@@ -825,6 +825,7 @@ def test_cli_bad_input_is_one_line_and_exit_2(hist: History, capsys) -> None:
         ("trend", "vision", "--since", "2026-07-09", "--until", "2026-07-01"),
         ("trend", "   "),
         ("trend", "vision", "--countries", "Atlantis"),
+        ("trend", "vision", "--source", "amazon_jobs,linkedin"),
         ("trend", "vision", "--field", "body"),
         ("active", "--on", "yesterday"),
         ("history", "amazon_jobs:0"),

@@ -305,6 +305,30 @@ def test_same_day_versions_and_recategorization_on_the_server(mongo_db: Database
     assert list(result.diffs["field"]) == ["description_text"] * 3
 
 
+def test_the_source_filter_separates_hourly_from_corporate_postings(
+    mongo_db: Database, tmp_path
+) -> None:
+    """An hourly card's snapshot says ``source: amazon_hourly``; a corporate one says nothing."""
+    mongo_db.postings.insert_many(
+        [_posting("1", "Warehouse Associate"), _posting("2", "Warehouse Manager")]
+    )
+    mongo_db.posting_versions.insert_many(
+        [
+            _version("1", 1, at(1), title="Warehouse Associate", source="amazon_hourly",
+                     country_code="USA"),
+            _version("2", 1, at(1), title="Warehouse Manager", country_code="USA"),
+        ]
+    )  # fmt: skip
+    both = active(mongo_db, date(2026, 7, 2), phrase="warehouse")
+    hourly = active(mongo_db, date(2026, 7, 2), phrase="warehouse", sources=["amazon_hourly"])
+    corporate = trend(mongo_db, "warehouse", freq="week", sources=["amazon_jobs"])
+    assert sorted(both["title"]) == ["Warehouse Associate", "Warehouse Manager"]
+    assert list(hourly["title"]) == ["Warehouse Associate"]
+    assert list(corporate["mentioned_while_open"]) == [1]
+    with pytest.raises(ValueError, match="unknown source 'hourly'"):
+        trend(mongo_db, "warehouse", sources=["hourly"])
+
+
 def test_an_empty_store_gives_empty_answers(mongo_db: Database, tmp_path) -> None:
     assert trend(mongo_db, "anything").empty
     empty = trend(mongo_db, "anything", by="country")

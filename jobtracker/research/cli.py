@@ -53,17 +53,22 @@ def _dates(args: argparse.Namespace) -> tuple[date | None, date | None]:
 
 
 def _filters(args: argparse.Namespace) -> dict[str, Any]:
-    from jobtracker.research.selection import resolve_countries
+    from jobtracker.research.selection import VersionFilter, resolve_countries
 
     try:
         countries = sorted(resolve_countries(args.countries))
     except ValueError as exc:
         raise BadInput(f"--countries: {exc}") from None
+    try:
+        sources = sorted(VersionFilter.build(sources=args.source).sources)
+    except ValueError as exc:
+        raise BadInput(f"--source: {exc}") from None
     return {
         "countries": countries,
         "job_categories": args.job_category,
         "business_categories": args.business_category,
         "role_families": args.role_family,
+        "sources": sources,
     }
 
 
@@ -457,6 +462,12 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
         action="append",
         metavar="LIST",
         help="standard role families, e.g. software_engineering",
+    )
+    group.add_argument(
+        "--source",
+        action="append",
+        metavar="LIST",
+        help="amazon_jobs (corporate, www.amazon.jobs) or amazon_hourly (hourly-jobs sites)",
     )
 
     fields = argparse.ArgumentParser(add_help=False)

@@ -329,6 +329,7 @@ def export(
     job_categories: Iterable[str] | None = None,
     business_categories: Iterable[str] | None = None,
     role_families: Iterable[str] | None = None,
+    sources: Iterable[str] | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> ExportResult:
     """Write one export (``what`` in postings, versions, runs, panel; ``fmt`` in csv, parquet,
@@ -341,7 +342,9 @@ def export(
     to_stdout = str(output) == "-"
     if to_stdout and fmt == "parquet":
         raise ValueError("Parquet needs a file: give --output PATH")
-    keep = VersionFilter.build(countries, job_categories, business_categories, role_families)
+    keep = VersionFilter.build(
+        countries, job_categories, business_categories, role_families, sources
+    )
     started = time.perf_counter()
     schema, rows = export_rows(
         db, what, since=since, until=until, phrase=phrase, fields=fields, keep=keep

@@ -106,6 +106,7 @@ def first_seen(
     job_categories: Iterable[str] | None = None,
     business_categories: Iterable[str] | None = None,
     role_families: Iterable[str] | None = None,
+    sources: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """The postings that ever mentioned ``phrase``, earliest first.
 
@@ -121,7 +122,9 @@ def first_seen(
 
     searched = resolve_fields(fields)
     regex = compile_phrase(phrase)
-    keep = VersionFilter.build(countries, job_categories, business_categories, role_families)
+    keep = VersionFilter.build(
+        countries, job_categories, business_categories, role_families, sources
+    )
     projection = {
         **VERSION_LISTING,
         **{f"snapshot.{name}": 1 for name in searched},
@@ -256,6 +259,7 @@ def active(
     job_categories: Iterable[str] | None = None,
     business_categories: Iterable[str] | None = None,
     role_families: Iterable[str] | None = None,
+    sources: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """The postings open on ``on`` (a UTC date), each with the version current that day.
 
@@ -265,7 +269,9 @@ def active(
     """
     import pandas as pd
 
-    keep = VersionFilter.build(countries, job_categories, business_categories, role_families)
+    keep = VersionFilter.build(
+        countries, job_categories, business_categories, role_families, sources
+    )
     rows = list(iter_active(db, on, phrase=phrase, fields=fields, keep=keep))
     frame = pd.DataFrame(rows, columns=ACTIVE_COLUMNS)
     _as_utc(frame, ["version_first_seen", "first_seen_at", "last_seen_at", "closed_at"])
@@ -352,11 +358,14 @@ def panel(
     job_categories: Iterable[str] | None = None,
     business_categories: Iterable[str] | None = None,
     role_families: Iterable[str] | None = None,
+    sources: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """:func:`iter_panel` as a DataFrame (for large stores, export it instead: it streams)."""
     import pandas as pd
 
-    keep = VersionFilter.build(countries, job_categories, business_categories, role_families)
+    keep = VersionFilter.build(
+        countries, job_categories, business_categories, role_families, sources
+    )
     rows = iter_panel(db, since=since, until=until, phrase=phrase, fields=fields, keep=keep)
     frame = pd.DataFrame(list(rows), columns=panel_columns(phrase))
     for column in ("date", "posted_date", "first_seen_date"):

@@ -23,7 +23,14 @@ LIGHT_VERSION_FIELDS = {
     "snapshot.job_category": 1,
     "snapshot.business_category": 1,
     "snapshot.role_family.role_family": 1,
+    "snapshot.source": 1,
 }
+#: The crawled sources; a snapshot without ``source`` is a corporate (``amazon_jobs``) one.
+SOURCES = ("amazon_jobs", "amazon_hourly")
+
+
+def source_of(snapshot: Mapping[str, Any]) -> str:
+    return str(snapshot.get("source") or SOURCES[0])
 
 
 def role_family_of(snapshot: Mapping[str, Any]) -> str | None:
@@ -88,6 +95,7 @@ class VersionFilter:
     job_categories: frozenset[str] = frozenset()
     business_categories: frozenset[str] = frozenset()
     role_families: frozenset[str] = frozenset()
+    sources: frozenset[str] = frozenset()
 
     @classmethod
     def build(
@@ -96,23 +104,37 @@ class VersionFilter:
         job_categories: Iterable[str] | None = None,
         business_categories: Iterable[str] | None = None,
         role_families: Iterable[str] | None = None,
+        sources: Iterable[str] | None = None,
     ) -> VersionFilter:
-        """From user input: countries in any ISO form or English names, lists comma-separated."""
+        """From user input: countries in any ISO form or English names, lists comma-separated.
+
+        Raises ``ValueError`` naming an unknown country or source."""
+        chosen = _labels(sources)
+        unknown = sorted(chosen - set(SOURCES))
+        if unknown:
+            raise ValueError(f"unknown source {unknown[0]!r} (choose from {', '.join(SOURCES)})")
         return cls(
             resolve_countries(countries),
             _labels(job_categories),
             _labels(business_categories),
             _labels(role_families),
+            chosen,
         )
 
     @property
     def active(self) -> bool:
         return bool(
-            self.countries or self.job_categories or self.business_categories or self.role_families
+            self.countries
+            or self.job_categories
+            or self.business_categories
+            or self.role_families
+            or self.sources
         )
 
     def __call__(self, version: Mapping[str, Any]) -> bool:
         snapshot = version.get("snapshot") or {}
+        if self.sources and source_of(snapshot) not in self.sources:
+            return False
         if self.countries and snapshot.get("country_code") not in self.countries:
             return False
         if self.job_categories and snapshot.get("job_category") not in self.job_categories:
@@ -131,6 +153,7 @@ class VersionFilter:
             ("job categories", self.job_categories),
             ("business categories", self.business_categories),
             ("role families", self.role_families),
+            ("sources", self.sources),
         ):
             if values:
                 parts.append(f"{name} {', '.join(sorted(values))}")

@@ -156,6 +156,7 @@ def trend(
     job_categories: Iterable[str] | None = None,
     business_categories: Iterable[str] | None = None,
     role_families: Iterable[str] | None = None,
+    sources: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Per period (``day``, ``week`` starting Monday, ``month``), the number of distinct
     postings open on at least one day of the period whose then-current version mentions
@@ -175,7 +176,9 @@ def trend(
     """
     import pandas as pd
 
-    keep = VersionFilter.build(countries, job_categories, business_categories, role_families)
+    keep = VersionFilter.build(
+        countries, job_categories, business_categories, role_families, sources
+    )
     searched = resolve_fields(fields)
     counts, since, until = trend_counts(
         db, phrase, freq=freq, by=by, since=since, until=until, fields=searched, keep=keep
