@@ -123,3 +123,22 @@ def test_values_the_spider_would_refuse_are_named() -> None:
     refused = unusable_values(["XKX", "aws"], COUNTRY)
     assert set(refused) == {"XKX", "aws"} and "unknown country" in refused["XKX"]
     assert set(unusable_values(["Has Space", "aws"], CATEGORY)) == {"Has Space"}
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_shipped_configurations_take_hosts_and_secrets_from_the_environment() -> None:
+    from scrapyd.config import Config
+
+    assert targets_from_config(ROOT / "scrapy.cfg", {}) == {}
+    env = {"SCRAPYD_URL": "http://10.0.0.1:6800", "SCRAPYD_URL_2": "http://10.0.0.2:6800"}
+    env |= {"SCRAPYD_USERNAME": "op", "SCRAPYD_PASSWORD": "pw"}
+    targets = targets_from_config(ROOT / "scrapy.cfg", env)
+    assert {name: (n.url, n.username) for name, n in targets.items()} == {
+        "default": ("http://10.0.0.1:6800", "op"),
+        "node2": ("http://10.0.0.2:6800", "op"),
+    }
+    config = Config(extra_sources=[str(ROOT / "deploy" / "scrapyd.conf")])
+    assert config.get("username") == config.get("password") == ""
+    assert config.getint("max_proc_per_cpu") >= 1 and config.get("logs_dir")
