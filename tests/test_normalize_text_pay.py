@@ -231,3 +231,19 @@ def test_pay_as_dict_is_plain_json() -> None:
         "location": "USA, WA, Seattle",
         "raw": "USA, WA, Seattle - 21.50 - 26.00 USD hourly",
     }
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        (" one  <br/>  <br/><br/>  two ", "one\n\ntwo"),  # the str-method fast path
+        ("one <br/>two<br/> three", "one\ntwo\nthree"),
+        ("one\u00a0 <br/>\ttwo", "one\ntwo"),  # other whitespace: the line-by-line path
+        ("one<br/>\u2028<br/>two", "one\n\ntwo"),
+        ("<P>one</P> <BR><Li>two", "one\n\ntwo"),  # a <br> after a block run is a line of its own
+        ("<SCRIPT>x</Script>y", "y"),
+        ("a<TD>b</Th>c", "a b c"),
+    ],
+)  # fmt: skip
+def test_html_to_text_whitespace_and_case_variants(html: str, text: str) -> None:
+    assert html_to_text(html) == text

@@ -2,7 +2,10 @@
 
 Regex passes plus :func:`html.unescape` (stdlib only): the fragments are small, tag-soup
 ProseMirror/``<br/>`` markup, and a crawl converts ~22,000 postings x 3 fields, so a tokenizer
-such as :class:`html.parser.HTMLParser` measured 2-2.5x slower on the real samples.
+such as :class:`html.parser.HTMLParser` measured 2-2.5x slower on the real samples. Every pass
+scans the whole fragment, so there are few: one regex for all line breaks, and whitespace tidied
+with ``str`` methods where the text allows it (about 25% less time than a pass per tag kind and
+a split/join of every line).
 """
 
 from __future__ import annotations
@@ -21,13 +24,16 @@ _DROP_RE = re.compile(
 # Block elements (open or close): a run of them, with the whitespace after it, is one line end,
 # so "</li><li>" or "</p>\n<p>" do not leave blank lines. Each <br> is a line end of its own:
 # amazon.jobs writes paragraph breaks as "<br/><br/>".
-_BLOCK_TAG = (
-    r"</?(?:p|div|li|ul|ol|dl|dt|dd|h[1-6]|tr|table|thead|tbody|blockquote|pre"
-    r"|section|article|header|footer|address|figure|figcaption)\b[^<>]*>"
+_BLOCK_NAMES = (
+    r"(?:p|div|li|ul|ol|dl|dt|dd|h[1-6]|tr|table|thead|tbody|blockquote|pre"
+    r"|section|article|header|footer|address|figure|figcaption)"
 )
-# Starts with "<" (not whitespace) so the regex engine can skip ahead to candidates quickly.
-_BLOCK_RUN_RE = re.compile(rf"{_BLOCK_TAG}(?:\s*{_BLOCK_TAG})*\s*", re.IGNORECASE)
-_BR_RE = re.compile(r"<(?:br|hr)\b[^<>]*>", re.IGNORECASE)
+_BLOCK_TAG = rf"</?{_BLOCK_NAMES}\b[^<>]*>"
+# One pass for both kinds of line end (they never match at the same "<", and a block run never
+# contains a <br>). The literal "br/>" goes first: it is most of the markup on amazon.jobs.
+_BREAK_RE = re.compile(
+    rf"<(?:br/>|[bh]r\b[^<>]*>|/?{_BLOCK_NAMES}\b[^<>]*>(?:\s*{_BLOCK_TAG})*\s*)", re.IGNORECASE
+)
 # Table cells separate words.
 _CELL_RE = re.compile(r"</?t[dh]\b[^<>]*>", re.IGNORECASE)
 # Any other tag (inline: span, a, b, strong ...) disappears without a gap; a tag cut off at the
@@ -52,21 +58,41 @@ def html_to_text(html_text: object) -> str:
         return ""
     if "<" in text:
         text = _DROP_RE.sub("", text)
-        text = _BLOCK_RUN_RE.sub("\n", text)
-        text = _BR_RE.sub("\n", text)
+        text = _BREAK_RE.sub("\n", text)
         text = _CELL_RE.sub(" ", text)
         text = _TAG_RE.sub("", text)
     if "&" in text:
         text = html.unescape(text)
     if any(char in text for char in _INVISIBLE):
         text = _INVISIBLE_RE.sub("", text)
-    lines: list[str] = []
+    return _tidy_lines(text)
+
+
+def _tidy_lines(text: str) -> str:
+    """Collapse whitespace inside lines, strip lines, keep at most one blank line in a row."""
+    lines = text.split("\n")
+    # Fast path, about twice as fast on the real fragments: no whitespace but " " and "\n"
+    # (every other whitespace character is unprintable), so a line without a double, leading
+    # or trailing space is already tidy and needs no split/join.
+    if all(map(str.isprintable, lines)):
+        tidy = "\n".join(
+            [
+                " ".join(line.split())
+                if "  " in line or line[:1] == " " or line[-1:] == " "
+                else line
+                for line in lines
+            ]
+        )
+        while "\n\n\n" in tidy:  # a run of blank lines -> one blank line
+            tidy = tidy.replace("\n\n\n", "\n\n")
+        return tidy.strip("\n")
+    tidy_lines: list[str] = []
     for line in text.splitlines():  # also splits on \r, \r\n, \u2028 ...
         line = " ".join(line.split())  # str.split() knows every Unicode space (\xa0 ...)
         if line:
-            lines.append(line)
-        elif lines and lines[-1]:
-            lines.append("")  # one blank line keeps a paragraph break
-    if lines and not lines[-1]:
-        lines.pop()
-    return "\n".join(lines)
+            tidy_lines.append(line)
+        elif tidy_lines and tidy_lines[-1]:
+            tidy_lines.append("")  # one blank line keeps a paragraph break
+    if tidy_lines and not tidy_lines[-1]:
+        tidy_lines.pop()
+    return "\n".join(tidy_lines)
