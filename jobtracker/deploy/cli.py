@@ -213,7 +213,8 @@ def register(commands: Any) -> None:
     _common(deploy)
     deploy.add_argument("--egg", metavar="FILE", help="upload this egg instead of building one")
     deploy.add_argument("--version", help="version to upload as (default: seconds since the epoch)")
-    deploy.set_defaults(func=run_deploy)
+    # addversion.json lists the egg's spiders (a `scrapy list` run) before it answers.
+    deploy.set_defaults(func=run_deploy, timeout=120.0)
 
     schedule = commands.add_parser(
         "schedule",
