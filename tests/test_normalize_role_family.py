@@ -365,3 +365,23 @@ def test_docs_cover_every_category_and_the_version() -> None:
         assert f"| {entry['name']} |" in doc, entry["name"]
     for slug in TAXONOMY:
         assert f"`{slug}`" in doc
+
+
+# --- memoized classification -------------------------------------------------------------------
+
+
+def test_memoized_classification_cannot_be_corrupted() -> None:
+    first = classify_role("Software Development", None, None, "Software Dev Engineer")
+    data = first.as_dict()
+    data["role_family"] = "corrupted"
+    with pytest.raises(AttributeError):
+        first.role_family = "corrupted"  # type: ignore[misc]
+    again = classify_role("Software Development", None, None, "Software Dev Engineer")
+    assert again == first
+    assert again.as_dict()["role_family"] != "corrupted"
+
+
+def test_unhashable_arguments_are_classified_without_the_cache() -> None:
+    assert classify_role(["Software Development"], None, None, "SDE") == classify_role(
+        None, None, None, "SDE"
+    )
