@@ -188,3 +188,25 @@ def test_as_dict() -> None:
         "raw": "2 days",
     }
     assert parse_updated_time("nope", SEEN_AT).as_dict(json_safe=True)["at"] is None
+
+
+# --- memoized parsing --------------------------------------------------------------------------
+
+
+def test_memoized_updated_time_follows_each_seen_at() -> None:
+    first = datetime(2026, 7, 1, 6, 0, tzinfo=UTC)
+    later = first + timedelta(hours=5)
+    assert parse_updated_time("about 2 hours", first).at == first - timedelta(hours=2)
+    assert parse_updated_time("about 2 hours", later).at == later - timedelta(hours=2)
+
+
+def test_memoized_posted_date_is_per_locale() -> None:
+    assert parse_posted_date("02/07/2026", "de") == date(2026, 7, 2)
+    assert parse_posted_date("02/07/2026", "en") == date(2026, 2, 7)
+    assert parse_posted_date("July  2, 2026", None) == date(2026, 7, 2)  # type: ignore[arg-type]
+
+
+def test_long_strings_are_refused_without_caching() -> None:
+    long_text = "July 2, 2026 " * 100
+    assert parse_posted_date(long_text) is None
+    assert parse_updated_time("2 months " * 100, datetime(2026, 7, 1, tzinfo=UTC)).at is None
