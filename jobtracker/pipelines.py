@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import time
+from collections import Counter
 from dataclasses import is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,18 +50,28 @@ REQUIRED_FIELDS = ("source", "source_id", "url", "run_id", "seen_at")
 
 
 class _ItemPipeline:
-    """Base of the normalization pipelines: holds the crawler for its stats."""
+    """Base of the normalization pipelines: counts outcomes into the crawl's stats.
+
+    Counts are kept in a plain :class:`~collections.Counter` and added to the stats when the
+    spider closes (before the crawl summary and the stats dump read them): Scrapy's
+    ``inc_value`` costs about 1 µs a call, ~4 calls per posting.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self._inc_value = crawler.stats.inc_value  # looked up once: this runs per posting
+        self.counts: Counter[str] = Counter()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
     def count(self, key: str) -> None:
-        self._inc_value(f"jobtracker/{key}")
+        self.counts[key] += 1
+
+    def close_spider(self) -> None:
+        counts, self.counts = self.counts, Counter()
+        for key, value in counts.items():
+            self.crawler.stats.inc_value(f"jobtracker/{key}", value)
 
 
 class ValidatePostingPipeline(_ItemPipeline):
