@@ -5,7 +5,9 @@ splits the board into partitions by exact facet filters: by ``business_category`
 category too large for the window, by ``normalized_country_code``, then state, then city. The
 first two facets are single-valued (each posting counted once, the children partition the
 parent exactly); state and city are multi-valued (a multi-location posting is in several
-children), so a parent split by them is only reconciled through the unique ids its children saw.
+children, a virtual one in none), so a parent split by them is reconciled through the unique ids
+its children saw, and any shortfall makes it incomplete: a posting listed under no state must
+never be presumed gone.
 
 For every partition the :class:`CrawlLedger` records what the site promised, which unique ids
 were fetched, and which pages failed, and decides whether the partition is **complete**: every
@@ -27,6 +29,8 @@ SPLIT_DIMENSIONS = (
     "normalized_city_name",
 )
 ROOT_KEY = "all"
+#: Facets a posting may have several values of, or none ("USA, Virtual" has no state).
+MULTI_VALUED = frozenset(SPLIT_DIMENSIONS[2:])
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,14 @@ class CrawlLedger:
             return False
         expected = state.expected
         if expected is None:
+            return False
+        if state.split_by in MULTI_VALUED and len(state.ids) < expected:
+            # A posting without a value of this facet is in no child: the children cannot
+            # vouch for it, and the tolerance must not hide it.
+            state.problems.append(
+                f"postings listed under no {state.split_by} value: "
+                f"{expected - len(state.ids)} of {expected}"
+            )
             return False
         slack = tolerance_for(expected, self.tolerance_abs, self.tolerance_rel)
         return abs(len(state.ids) - expected) <= slack

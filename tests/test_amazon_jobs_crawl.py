@@ -192,12 +192,22 @@ async def test_a_partition_that_keeps_failing_is_marked_incomplete(start_sim) ->
     assert expected_elsewhere <= set(result.ids)
 
 
+@pytest.mark.parametrize(
+    ("size", "seed", "window", "day"),
+    [
+        (4000, 13, 400, 0),
+        # aws/USA is split by state; a "USA, Virtual" posting has none and is in no child.
+        (1200, 31, 300, 2),
+    ],
+)
 @deferred_f_from_coro_f
-async def test_small_window_forces_deeper_splits_and_honest_accounting(start_sim) -> None:
-    sim = start_sim(size=4000, seed=13, result_window=400)
+async def test_small_window_forces_deeper_splits_and_honest_accounting(
+    start_sim, size: int, seed: int, window: int, day: int
+) -> None:
+    sim = start_sim(size=size, seed=seed, result_window=window, day=day)
     truth = sim.truth()
 
-    result = await run_crawl(base_url=sim.url, settings={"AMAZON_JOBS_RESULT_WINDOW": 400})
+    result = await run_crawl(base_url=sim.url, settings={"AMAZON_JOBS_RESULT_WINDOW": window})
 
     assert_no_duplicates(result)
     parts = partitions(result)
@@ -207,9 +217,11 @@ async def test_small_window_forces_deeper_splits_and_honest_accounting(start_sim
     for t in truth:
         if t["id_icims"] in collected:
             continue
-        # A posting may only be missing from a partition that says it is incomplete.
+        # A posting may only be missing from partitions that say they are incomplete.
         key = f"business_category={t['business_category']}"
         assert not parts[key]["complete"], f"{t['id_icims']} missing from complete {key}"
+        country = parts.get(f"{key}/normalized_country_code={t['country_code']}")
+        assert country is None or not country["complete"], t["id_icims"]
     for p in parts.values():
         if p["complete"] and p["split_by"] is None:
             assert p["fetched"] == p["expected"]

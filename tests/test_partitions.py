@@ -108,3 +108,27 @@ def test_empty_partition_is_complete_and_root_needs_its_facet_call() -> None:
     ledger.finalize()
     assert gone.complete
     assert not ledger.complete()  # root facet call never succeeded
+
+
+def test_a_state_split_must_account_for_every_posting() -> None:
+    """ "USA, Virtual" has no state: a state split that comes back one short is incomplete,
+    even though one posting is inside the usual tolerance."""
+    ledger = CrawlLedger()
+    root = Partition()
+    ledger.add(root, parent=None, promised=None)
+    ledger.root_ok = True
+    ledger.get(ROOT_KEY).split_by = "business_category"
+    usa = root.child("business_category", "aws").child("normalized_country_code", "USA")
+    ledger.add(root.child("business_category", "aws"), parent=ROOT_KEY, promised=None)
+    ledger.get("business_category=aws").split_by = "normalized_country_code"
+    parent = ledger.add(usa, parent="business_category=aws", promised=324)
+    parent.split_by = "normalized_state_name"
+    for state, ids in (("Texas", ["1", "2"]), ("Washington", ["2", *map(str, range(3, 324))])):
+        child = ledger.add(usa.child("normalized_state_name", state), parent=usa.key,
+                           promised=len(ids))  # fmt: skip
+        child.pages_planned = 1
+        ledger.record_page(child.key, ids, len(ids))
+    ledger.finalize()
+    assert len(parent.ids) == 323
+    assert not parent.complete
+    assert parent.problems == ["postings listed under no normalized_state_name value: 1 of 324"]
