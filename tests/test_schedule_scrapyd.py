@@ -8,9 +8,11 @@ MongoDB store must then hold exactly the simulator's live board, with one comple
 every user mistake is one error line.
 
 The simulator's result window is 1,000 rows: ``aws`` (about 1,400 postings) is split by
-country, and no country of it needs a split by state (that split cannot see postings without a
-state, such as "USA, Virtual"; the tolerance hides them, a spider limitation reported
-separately).
+country, and no country of it needs a split by state (a state split cannot see postings without
+a state, such as "USA, Virtual", so it would rightly leave its partition incomplete).
+
+The hourly spider is scheduled the same way, one job per country site, each driving Chromium
+under scrapyd.
 """
 
 from __future__ import annotations
@@ -183,3 +185,44 @@ def test_user_mistakes_give_one_clear_error_line(nodes: list[ScrapydServer]) -> 
     one_error_line(*none, 2, "no scrapyd node configured")
     # Nothing was scheduled by any of them.
     assert not any(job.startswith("oops.") for node in nodes for job in node.job_ids())
+
+
+def test_hourly_sites_are_scheduled_one_job_per_site(
+    nodes: list[ScrapydServer], start_sim, mongo_uri: str, tmp_path: Path
+) -> None:
+    sim = start_sim(size=300, seed=42, hourly_size=200)
+    sites = ",".join(f"{key}={url}" for key, url in sim.hourly_urls().items())
+    database = f"schedule_hourly_{os.getpid()}_{free_port()}"
+    settings = {
+        "MONGO_URI": mongo_uri,
+        "MONGO_DATABASE": database,
+        "JOBTRACKER_HOURLY_PAGE_DELAY": "0",
+        "JOBTRACKER_VAR_DIR": str(tmp_path / "var"),
+    }
+    options = [part for name, value in settings.items() for part in ("--set", f"{name}={value}")]
+    client = MongoClient(mongo_uri, tz_aware=True)
+    try:
+        status, out, err = jobtracker(
+            "schedule", *node_options(nodes), "--spider", "amazon_hourly", "--batch", "h",
+            "--arg", f"base_urls={sites}", *options,
+        )  # fmt: skip
+        assert status == 0, err
+        jobs = set(re.findall(r"^scheduled  (h\.country\.(?:US|CA|UK|IE))  on ", out, re.M))
+        assert len(jobs) == 4, out
+        finished = wait_finished(nodes, jobs, timeout=240)
+        db = client[database]
+        runs = {run["_id"]: run for run in db.crawl_runs.find()}
+        assert set(runs) == jobs
+        for job, run in runs.items():
+            logs = next(n.log_text(job) for n in nodes if n.url == finished[job]["server"])
+            assert run["source"] == "amazon_hourly" and run["complete"] is True, logs[-3000:]
+        truth = {t["job_id"] for t in sim.truth(source="amazon_hourly")}
+        assert set(db.postings.distinct("source_id")) == truth
+
+        status, out, err = jobtracker(
+            "schedule", "--node", nodes[0].url, "--spider", "amazon_hourly", "--by", "category"
+        )
+        one_error_line(status, out, err, 2, "split by country site only")
+    finally:
+        client.drop_database(database)
+        client.close()

@@ -23,6 +23,7 @@ Handler = Callable[[argparse.Namespace], int]
 #: Spider arguments that ``schedule`` sets itself.
 RESERVED_ARGUMENTS = ("categories", "countries", "query", "base_url", "_job", "_version")
 DEFAULT_BASE_URL = "https://www.amazon.jobs"
+HOURLY_SPIDER = "amazon_hourly"
 
 
 def _handler(function: Handler) -> Handler:
@@ -95,7 +96,25 @@ def _spider_arguments(args: argparse.Namespace) -> list[tuple[str, str]]:
             parse_amazon_jobs_args({**dict(extra), "base_url": args.base_url or DEFAULT_BASE_URL})
         except ArgumentError as exc:
             raise DeployError(str(exc)) from None
+    elif args.spider == HOURLY_SPIDER:
+        from jobtracker.arguments import AmazonHourlyArgs, ArgumentError, parse_args
+
+        if args.base_url:
+            raise DeployError("--base-url: amazon_hourly takes --arg base_urls=CC=URL,... instead")
+        try:
+            parse_args(AmazonHourlyArgs, dict(extra))
+        except ArgumentError as exc:
+            raise DeployError(str(exc)) from None
     return extra
+
+
+def _dimension_name(args: argparse.Namespace) -> str:
+    """``--by``, or its default: category, and country sites for amazon_hourly."""
+    if args.spider == HOURLY_SPIDER:
+        if args.by == "category":
+            raise DeployError("--by category: amazon_hourly is split by country site only")
+        return "country"
+    return args.by or "category"
 
 
 def _values(args: argparse.Namespace, dimension: Any) -> tuple[dict[str, int], str]:
@@ -108,6 +127,10 @@ def _values(args: argparse.Namespace, dimension: Any) -> tuple[dict[str, int], s
         if not counts:
             raise DeployError("--values: give at least one value")
         return counts, f"{len(counts)} {dimension.plural} from --values"
+    if args.spider == HOURLY_SPIDER:
+        from jobtracker.hourly import HOURLY_SITES
+
+        return dict.fromkeys(HOURLY_SITES, 0), f"the {len(HOURLY_SITES)} hourly-jobs sites"
     base_url = args.base_url or DEFAULT_BASE_URL
     counts = board_counts(base_url, dimension, user_agent=USER_AGENT)
     origin = f"{len(counts)} {dimension.plural} on the board at {base_url}"
@@ -137,7 +160,7 @@ def run_schedule(args: argparse.Namespace) -> int:
 
     if args.groups is not None and args.groups < 1:
         raise DeployError("--groups: give a whole number of at least 1")
-    dimension = DIMENSIONS[args.by]
+    dimension = DIMENSIONS[_dimension_name(args)]
     clients = _clients(args)
     arguments = _spider_arguments(args)
     settings = pairs(args.set, "--set")
@@ -234,8 +257,8 @@ def register(commands: Any) -> None:
     schedule.add_argument(
         "--by",
         choices=("category", "country"),
-        default="category",
-        help="split the board by business category or by country (default: %(default)s)",
+        help="split the board by business category or by country (default: category; "
+        "amazon_hourly is always split by country site, US, CA, UK, IE)",
     )
     schedule.add_argument(
         "--groups",

@@ -28,12 +28,14 @@ from urllib.error import URLError
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
-from jobtracker.arguments import ArgumentError, parse_amazon_jobs_args
+from jobtracker.arguments import AmazonHourlyArgs, AmazonJobsArgs, ArgumentError, parse_args
 from jobtracker.deploy.nodes import DeployError
 from jobtracker.deploy.scrapyd import Job, ScrapydClient
 from jobtracker.parsing import PayloadError, parse_search_payload
 
 ACTIVE_STATES = ("pending", "running")
+#: The argument models of the project's spiders (values are checked before scheduling).
+SPIDER_ARGUMENTS = {"amazon_jobs": AmazonJobsArgs, "amazon_hourly": AmazonHourlyArgs}
 BATCH_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 JOB_ID = re.compile(
     r"^(?P<batch>[A-Za-z0-9_-]+)\.(?P<kind>category|categories|country|countries)"
@@ -159,12 +161,16 @@ def conflicting_job(scope: Scope, jobs: Iterable[Job], spider: str) -> Job | Non
     return None
 
 
-def unusable_values(values: Iterable[str], dimension: Dimension) -> dict[str, str]:
+def unusable_values(
+    values: Iterable[str], dimension: Dimension, spider: str = "amazon_jobs"
+) -> dict[str, str]:
     """Values the spider would refuse as arguments (value -> why)."""
+    model = SPIDER_ARGUMENTS.get(spider)
     refused: dict[str, str] = {}
     for value in values:
         try:
-            parse_amazon_jobs_args({dimension.argument: value})
+            if model is not None:
+                parse_args(model, {dimension.argument: value})
         except ArgumentError as exc:
             refused[value] = str(exc)
     return refused
@@ -245,7 +251,7 @@ def schedule_batch(clients: Sequence[ScrapydClient], request: ScheduleRequest) -
         raise DeployError(f"batch {request.batch!r}: use letters, digits, '-' and '_' only")
     jobs = check_nodes(clients, request.project, request.spider)
     loads = {client.name: client.load() for client in clients}
-    refused = unusable_values(request.counts, request.dimension)
+    refused = unusable_values(request.counts, request.dimension, request.spider)
     usable = {value: n for value, n in request.counts.items() if value not in refused}
     decisions = []
     for value, why in refused.items():
