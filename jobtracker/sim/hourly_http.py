@@ -18,19 +18,17 @@ import binascii
 import json
 import logging
 import secrets
-import socket
-import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
 from jobtracker.sim.faults import FaultConfig
 from jobtracker.sim.hourly import SITES, HourlyWorld, Site
 from jobtracker.sim.hourly_spa import app_js, shell_html
+from jobtracker.sim.httpbase import QuietThreadingServer, SimRequestHandler
 
 log = logging.getLogger("jobtracker.sim.hourly")
 
@@ -325,34 +323,14 @@ def _parse_request(raw: bytes, site: Site) -> dict[str, Any]:
     return {"pageSize": size, "keyWords": words, "nextToken": nxt}
 
 
-class _HourlyHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _HourlyHTTPServer(QuietThreadingServer):
     request_queue_size = 64
     sites: HourlySites
     site: Site
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that went away is not an error worth a traceback on stderr."""
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, TimeoutError)):
-            log.debug("connection from %s ended: %r", client_address, exc)
-        else:
-            log.exception("unhandled error serving %s", client_address)
 
-
-class _HourlyHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "Server"
-    sys_version = ""
+class _HourlyHandler(SimRequestHandler):
     server: _HourlyHTTPServer
-
-    def version_string(self) -> str:
-        return self.server_version
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s %s", self.server.site.key, self.address_string(), format % args)

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
-import sys
 import threading
 import time
 from collections import Counter
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
@@ -37,6 +34,7 @@ from jobtracker.sim.faults import (
 )
 from jobtracker.sim.hourly import DEFAULT_HOURLY_SIZE, HourlyWorld
 from jobtracker.sim.hourly_http import DEFAULT_PAGE_SIZE, HourlySites
+from jobtracker.sim.httpbase import QuietThreadingServer, SimRequestHandler
 from jobtracker.sim.search import SearchOutcome, execute, to_i
 from jobtracker.sim.world import Board, World
 
@@ -325,33 +323,13 @@ def _status_response(d: Decision) -> tuple[int, dict[str, str], bytes]:
     return d.status, {"Content-Type": HTML_TYPE}, body
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _HTTPServer(QuietThreadingServer):
     request_queue_size = 128
     sim: SimServer
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that went away is not an error worth a traceback on stderr."""
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, TimeoutError)):
-            log.debug("connection from %s ended: %r", client_address, exc)
-        else:
-            log.exception("unhandled error serving %s", client_address)
 
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "Server"
-    sys_version = ""
+class _Handler(SimRequestHandler):
     server: _HTTPServer
-
-    def version_string(self) -> str:
-        return self.server_version
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)
