@@ -3,7 +3,8 @@
 1. Crawl: requests (and the minimum possible), wall time, postings per second and peak memory
    of a full crawl, politeness off, without MongoDB.
 2. Normalization: the same crawl with and without the normalization pipelines, alternated,
-   politeness off (CPU-bound) and at the project's default politeness (as crawls really run).
+   politeness off (CPU-bound) and at the project's default politeness (as crawls really run);
+   wall time (the figure that counts), and the crawl process's CPU time beside it.
 3. Store: a first full crawl into the MongoDB test server and an unchanged re-crawl (postings
    per second spent in the store's page writes), next to a raw pymongo bulk upsert of the same
    documents on the same server (the physical limit of the store).
@@ -75,7 +76,7 @@ def minimum_requests(truth: list[dict], window: int = 10_000) -> int:
 def crawl(
     url: str, workdir: Path, name: str, settings: dict[str, str], *, polite: bool = False
 ) -> dict[str, Any]:
-    """Run one crawl in a child process; return wall time, peak RSS and its summary.
+    """Run one crawl in a child process; return wall and CPU time, peak RSS and its summary.
 
     ``polite`` keeps the project's default politeness (AutoThrottle, delay, concurrency)."""
     summary_path = workdir / f"{name}.summary.json"
@@ -92,7 +93,13 @@ def crawl(
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"crawl {name} failed with status {status}")
     summary = json.loads(summary_path.read_text())
-    return {"wall": wall, "peak_rss_mb": usage.ru_maxrss / 1024, "summary": summary, "feed": feed}
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "summary": summary,
+        "feed": feed,
+    }
 
 
 def raw_bulk_upserts(uri: str, feed: Path) -> tuple[float, float, int]:
@@ -149,21 +156,21 @@ def main(argv: list[str] | None = None) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
             crawl(url, work, "warm-up", {"ITEM_PIPELINES": NO_NORMALIZATION})
-            walls: dict[str, list[float]] = {"without": [], "with": []}
+            runs: dict[str, list[dict[str, Any]]] = {"without": [], "with": []}
             for round_ in range(args.rounds):
                 plain = crawl(url, work, f"without-{round_}", {"ITEM_PIPELINES": NO_NORMALIZATION})
                 full = crawl(url, work, f"with-{round_}", {})
-                walls["without"].append(plain["wall"])
-                walls["with"].append(full["wall"])
+                runs["without"].append(plain)
+                runs["with"].append(full)
             report_crawl(truth, args.seed, full)
-            report_normalization(walls, "politeness off")
-            polite: dict[str, list[float]] = {"without": [], "with": []}
+            report_normalization(runs, "politeness off")
+            polite: dict[str, list[dict[str, Any]]] = {"without": [], "with": []}
             for round_ in range(args.polite_rounds):
                 plain = crawl(url, work, f"polite-without-{round_}",
                               {"ITEM_PIPELINES": NO_NORMALIZATION}, polite=True)  # fmt: skip
                 full_polite = crawl(url, work, f"polite-with-{round_}", {}, polite=True)
-                polite["without"].append(plain["wall"])
-                polite["with"].append(full_polite["wall"])
+                polite["without"].append(plain)
+                polite["with"].append(full_polite)
             if args.polite_rounds:
                 report_normalization(polite, "the project's default politeness")
 
@@ -203,12 +210,19 @@ def report_crawl(truth: list[dict], seed: int, result: dict[str, Any]) -> None:
         print(f"  coverage: {name:<28} {figure['percent']:.2f}%")
 
 
-def report_normalization(walls: dict[str, list[float]], mode: str) -> None:
-    without, with_ = statistics.median(walls["without"]), statistics.median(walls["with"])
+def report_normalization(runs: dict[str, list[dict[str, Any]]], mode: str) -> None:
+    """Wall time (the figure that counts), then the crawl process's CPU time (user + system),
+    which other load on a shared box disturbs less."""
     print(f"Normalization pipelines (text, location, role family, dates, pay), {mode}:")
-    print(f"  without   {', '.join(f'{w:.1f}' for w in walls['without'])} s (median {without:.1f})")
-    print(f"  with      {', '.join(f'{w:.1f}' for w in walls['with'])} s (median {with_:.1f})")
-    print(f"  added     {100 * (with_ - without) / without:+.0f}% of the wall time")
+    for measure, label in (("wall", "wall"), ("cpu", "CPU")):
+        without = statistics.median(run[measure] for run in runs["without"])
+        with_ = statistics.median(run[measure] for run in runs["with"])
+        for variant, median in (("without", without), ("with", with_)):
+            figures = ", ".join(f"{run[measure]:.1f}" for run in runs[variant])
+            print(f"  {label:<5} {variant:<8} {figures} s (median {median:.1f})")
+        added = 100 * (with_ - without) / without
+        print(f"  {label:<5} added    {added:+.0f}% of the {label} time")
+    print("  (CPU: user + system time of the crawl process, less disturbed by other load)")
 
 
 def report_store(first: dict, again: dict, raw_first: float, raw_again: float, n: int) -> None:
