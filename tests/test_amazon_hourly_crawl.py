@@ -179,3 +179,24 @@ async def test_daily_browser_crawls_build_the_true_history(start_sim, mongo_db, 
     stored = mongo_db.postings.find_one({"source": HOURLY})
     assert stored["country_code"] in ("USA", "CAN", "GBR", "IRL")
     assert stored["pay"][0]["period"] == "hour" and stored["locations"][0]["country_alpha3"]
+
+
+@deferred_f_from_coro_f
+async def test_a_site_that_fails_closes_none_of_its_postings(start_sim, mongo_db, mongo_uri):
+    sim = start_sim(size=300, seed=36, hourly_size=300)
+    settings = store_settings(mongo_db, mongo_uri)
+    await crawl_hourly(sim, settings=settings, _job="day0")
+    day0 = {t["job_id"]: t["site"] for t in sim.truth(day=0, source=HOURLY)}
+    sim.set_day(4)
+    day4 = {t["job_id"] for t in sim.truth(day=4, source=HOURLY)}
+    gone = {job: site for job, site in day0.items() if job not in day4}
+    assert {"US", "CA"} <= set(gone.values()), "both sites must lose postings by day 4"
+    sim.set_faults(hourly_graphql_error=["CA"], hourly_error_after_pages=1)
+    partial = await crawl_hourly(sim, settings=settings, _job="day4")
+    assert partitions(partial)["CAN"] is False and partitions(partial)["USA"] is True
+    missing = {doc["source_id"] for doc in mongo_db.postings.find({"missing_since": {"$ne": None}})}
+    unseen_ca = {job for job, site in day0.items() if site == "CA" and job not in partial.ids}
+    assert unseen_ca and not (missing & unseen_ca), "an incomplete site marks nothing missing"
+    assert {job for job, site in gone.items() if site != "CA"} == missing
+    run = mongo_db.crawl_runs.find_one({"_id": "day4"})
+    assert run["complete"] is False and run["closure"]["skipped_incomplete_partition"] > 0
