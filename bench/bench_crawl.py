@@ -7,7 +7,8 @@
    wall time (the figure that counts), and the crawl process's CPU time beside it.
 3. Store: a first full crawl into the MongoDB test server and an unchanged re-crawl (postings
    per second spent in the store's page writes), next to a raw pymongo bulk upsert of the same
-   documents on the same server (the physical limit of the store).
+   documents on the same server (the physical limit of the store); then the normalization
+   comparison again for crawls that store, as deployed crawls do.
 
 Every crawl is a ``scrapy crawl`` child process. Figures depend on the machine: on a shared
 2-core box run it twice and quote both.
@@ -45,6 +46,12 @@ FAST = {
     "MONGO_URI": "",
 }
 NO_NORMALIZATION = json.dumps({"jobtracker.pipelines.ValidatePostingPipeline": 100})
+STORE_WITHOUT_NORMALIZATION = json.dumps(
+    {
+        "jobtracker.pipelines.ValidatePostingPipeline": 100,
+        "jobtracker.pipelines.MongoStorePipeline": 900,
+    }
+)
 
 
 def start_simulator(size: int, seed: int) -> tuple[subprocess.Popen[str], str]:
@@ -184,11 +191,36 @@ def main(argv: list[str] | None = None) -> None:
             again = crawl(url, work, "store-again", store)
             raw_first, raw_again, documents = raw_bulk_upserts(mongo.uri, full["feed"])
             report_store(first, again, raw_first, raw_again, documents)
+            stored = normalization_with_store(url, work, store, mongo.uri, args.rounds)
+            report_normalization(
+                stored, "politeness off, each crawl storing into an empty MongoDB test server"
+            )
     finally:
         if mongo is not None:
             mongo.stop()
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def normalization_with_store(
+    url: str, work: Path, store: dict[str, str], uri: str, rounds: int
+) -> dict[str, list[dict[str, Any]]]:
+    """The normalization comparison for crawls that store (as deployed crawls run): every
+    crawl is a first crawl into a database of its own, dropped afterwards."""
+    runs: dict[str, list[dict[str, Any]]] = {"without": [], "with": []}
+    client = MongoClient(uri)
+    try:
+        for round_ in range(rounds):
+            for variant, pipelines in (("without", STORE_WITHOUT_NORMALIZATION), ("with", None)):
+                database = f"bench_{variant}_{round_}"
+                settings = {**store, "MONGO_DATABASE": database}
+                if pipelines is not None:
+                    settings["ITEM_PIPELINES"] = pipelines
+                runs[variant].append(crawl(url, work, f"stored-{variant}-{round_}", settings))
+                client.drop_database(database)
+    finally:
+        client.close()
+    return runs
 
 
 def report_crawl(truth: list[dict], seed: int, result: dict[str, Any]) -> None:
