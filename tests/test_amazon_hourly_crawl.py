@@ -72,6 +72,7 @@ async def test_the_browser_crawl_collects_every_site_exactly(start_sim) -> None:
         assert item.source == HOURLY and item.raw == want["card"]
         assert item.country_codes == [want["country_code"]]
         assert item.locations[0]["city"] == want["card"]["city"]
+        assert item.role_family["role_family"] == "operations_fulfillment", item.title
         [pay] = item.pay
         assert (pay["min"], pay["max"], pay["currency"]) == (
             want["card"]["totalPayRateMin"],

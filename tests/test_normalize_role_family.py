@@ -99,7 +99,7 @@ def test_every_known_category_maps_to_its_family(
     assert result.basis == "job_category"
     assert result.soc_code == soc
     assert (result.soc_title is None) is (soc is None)
-    assert result.classifier_version == CLASSIFIER_VERSION == "role-family/1"
+    assert result.classifier_version == CLASSIFIER_VERSION == "role-family/2"
 
 
 @pytest.mark.parametrize(
@@ -149,7 +149,7 @@ def test_real_samples() -> None:
         "15-1252",
         "Software Developers",
         "job_category",
-        "role-family/1",
+        "role-family/2",
     )
     ops = job("search_sample_1_facets_hits10000.json")
     result = classify_role(
@@ -230,6 +230,11 @@ TITLES = [
     ("Office Coordinator", "administrative"),
     ("Device Driver Engineer", "software_engineering"),
     ("Cloud Support Engineer", "software_engineering"),
+    # The hourly-jobs sites' titles (US, CA, UK and IE spellings).
+    ("Amazon Distribution Center Associate", "operations_fulfillment"),
+    ("Fulfilment Centre Warehouse Operative - Nights", "operations_fulfillment"),
+    ("Sortation Centre Warehouse Operative", "operations_fulfillment"),
+    ("Amazon Air Hub Warehouse Associate", "operations_fulfillment"),
 ]
 
 
@@ -331,7 +336,7 @@ def test_as_dict_is_plain_json() -> None:
         "soc_code": "23-1011",
         "soc_title": "Lawyers",
         "basis": "job_category",
-        "classifier_version": "role-family/1",
+        "classifier_version": "role-family/2",
     }
 
 
@@ -385,3 +390,20 @@ def test_unhashable_arguments_are_classified_without_the_cache() -> None:
     assert classify_role(["Software Development"], None, None, "SDE") == classify_role(
         None, None, None, "SDE"
     )
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Amazon Fulfillment Center Warehouse Associate",
+        "Amazon Distribution Center Associate",
+        "Fulfilment Centre Warehouse Operative - Nights",
+        "Amazon Warehouse Team Member",
+        "Delivery Station Warehouse Operative",
+    ],
+)
+def test_hourly_warehouse_titles_get_the_material_movers_soc_code(title: str) -> None:
+    result = classify_role(None, None, None, title)
+    assert (result.role_family, result.soc_code) == ("operations_fulfillment", "53-7062")
+    manager = classify_role(None, None, None, "Area Manager - Fulfillment Center Associates")
+    assert manager.soc_code is None  # a manager is no material mover

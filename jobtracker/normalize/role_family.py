@@ -13,7 +13,7 @@ The mapping is data (``role_families.json`` in this package, documented in
 The SOC code is the first SOC title rule of the resolved family that matches the title, else
 the category's (or job family's) default; a non-management code (not ``11-``) is dropped for a
 title that reads as a manager. ``business_category`` is an organization, not a role, and is
-deliberately not used by ``role-family/1``.
+deliberately not used (``role-family/1`` and ``/2``).
 """
 
 from __future__ import annotations
