@@ -144,10 +144,12 @@ async def test_bad_arguments_and_a_missing_browser_stop_before_any_request(start
     bad = await crawl_hourly(sim, countries="JP")
     assert bad.finish_reason == "bad_argument:countries"
     assert bad.requests == 0
+    assert bad.stats["log_count/ERROR"] == 1  # the message naming the argument, no traceback
     launch = {"executable_path": "/nonexistent/chromium", "headless": True}
     missing = await crawl_hourly(sim, settings={"PLAYWRIGHT_LAUNCH_OPTIONS": launch})
     assert missing.finish_reason == "browser_missing"
     assert missing.requests == 0 and not missing.items
+    assert missing.stats["log_count/ERROR"] == 1
 
 
 def store_settings(db: Database, mongo_uri: str) -> dict[str, Any]:

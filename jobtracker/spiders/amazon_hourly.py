@@ -281,8 +281,8 @@ class AmazonHourlySpider(TrackedSpider):
 
     def finish_accounting(self) -> None:
         """Each site promised what it listed; the whole run, the sum of the sites."""
-        if not self.ledger.finalized:
-            root = self.ledger.get(ROOT_KEY)
+        root = self.ledger.states.get(ROOT_KEY)  # None when the run stopped before starting
+        if root is not None and not self.ledger.finalized:
             root.promised = sum(self.ledger.get(key).latest_hits or 0 for key in root.children)
         super().finish_accounting()
 
