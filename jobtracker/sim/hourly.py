@@ -8,7 +8,7 @@ and cached. ``board(site, day)`` lists the cards live on a site that day in the 
 endpoint serves them; ``truth(day)`` is the ground truth.
 
 Conventions as in ``world.World``: day 0 is ``start``; negative days are before the simulation;
-spans are half-open ``(start, end)``, ``end = _OPEN`` when still open at the horizon.
+spans are half-open ``(start, end)``, ``end = OPEN`` when still open at the horizon.
 
 Cards carry every field of the reference's ``searchJobCardsByLocation`` query, in that order, then
 the later fields seen on real cards (``payFrequency`` ...). Money is formatted per site: US
@@ -19,12 +19,13 @@ Ireland ``"€14.10"``.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import math
 import random
 from dataclasses import dataclass, replace
 from typing import Any
+
+from jobtracker.sim.lifecycle import OPEN, Spans, life_spans, mix, span_covering
 
 # Daily rates (hourly postings churn faster than corporate ones).
 REMOVE_HAZARD = 0.03
@@ -32,12 +33,6 @@ RELIST_PROB = 0.25
 EDIT_HAZARD = 0.04
 EDIT_KINDS = ("pay", "pay", "schedules", "schedules", "title", "job_type")
 DEFAULT_HOURLY_SIZE = 600
-_OPEN = 1 << 40
-
-
-def _mix(*parts: int | str) -> int:
-    digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,25 +314,12 @@ class HourlyWorld:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def _life(self, rng: random.Random, start: int) -> tuple[tuple[int, int], ...]:
-        spans = []
-        log_keep = math.log(1.0 - REMOVE_HAZARD)
-        s = start
-        while True:
-            e = max(s, 0) + 1 + int(math.log(1.0 - rng.random()) / log_keep)
-            if e > self.horizon:
-                spans.append((s, _OPEN))
-                break
-            spans.append((s, e))
-            if rng.random() >= RELIST_PROB:
-                break
-            s = e + rng.randint(1, 21)
-            if s > self.horizon:
-                break
-        return tuple(spans)
+    def _life(self, rng: random.Random, start: int) -> Spans:
+        return life_spans(rng, start, self.horizon, remove_hazard=REMOVE_HAZARD,
+                          relist_prob=RELIST_PROB, max_gap=21)  # fmt: skip
 
     def _build_lifecycles(self) -> None:
-        rng = random.Random(_mix(self.seed, self.size, "hourly-lifecycle"))
+        rng = random.Random(mix(self.seed, self.size, "hourly-lifecycle"))
         starts = [0] * (self.horizon + 2)
         ends = [0] * (self.horizon + 2)
         for key, target in self.targets.items():
@@ -371,7 +353,7 @@ class HourlyWorld:
 
     def _assign_ids(self) -> list[str]:
         """``JOB-<CC>-<10 digits>``, increasing with the first day live, per site."""
-        rng = random.Random(_mix(self.seed, self.size, "hourly-ids"))
+        rng = random.Random(mix(self.seed, self.size, "hourly-ids"))
         ids = [""] * len(self._site)
         order = sorted(range(len(ids)), key=lambda i: (self._spans[i][0][0], i))
         nxt = {k: s.id_base for k, s in SITES.items()}
@@ -407,20 +389,17 @@ class HourlyWorld:
 
     def span_at(self, idx: int, day: int) -> tuple[int, int] | None:
         """The span covering ``day``, if any."""
-        for s, e in self._spans[idx]:
-            if s <= day < e:
-                return s, e
-        return None
+        return span_covering(self._spans[idx], day)
 
     def spans(self, job_id: str) -> list[tuple[int, int | None]]:
         """Live spans of a posting (``None`` end: open at the horizon)."""
-        return [(s, None if e == _OPEN else e) for s, e in self._spans[self.index_of(job_id)]]
+        return [(s, None if e == OPEN else e) for s, e in self._spans[self.index_of(job_id)]]
 
     def revisions(self, idx: int) -> tuple[tuple[int, ...], tuple[str, ...]]:
         """(days, kinds) of a posting's edits; kinds are in ``EDIT_KINDS``."""
         got = self._revs.get(idx)
         if got is None:
-            rng = random.Random(_mix(self.seed, idx, "hourly-revisions"))
+            rng = random.Random(mix(self.seed, idx, "hourly-revisions"))
             log_keep = math.log(1.0 - EDIT_HAZARD)
             days: list[int] = []
             kinds: list[str] = []
@@ -471,7 +450,7 @@ class HourlyWorld:
         """Revision-independent facts of a posting (cached)."""
         got = self._base.get(idx)
         if got is None:
-            rng = random.Random(_mix(self.seed, idx, "hourly-base"))
+            rng = random.Random(mix(self.seed, idx, "hourly-base"))
             site = SITES[self._site[idx]]
             place = rng.randrange(len(site.places))
             title_no = rng.randrange(len(site.titles))
@@ -499,7 +478,7 @@ class HourlyWorld:
             return got
         site = SITES[self._site[idx]]
         if rev == 0:
-            rng = random.Random(_mix(self.seed, idx, "hourly-spec"))
+            rng = random.Random(mix(self.seed, idx, "hourly-spec"))
             b = self.base(idx)
             titles = [t for t, c in site.titles if c == b.container]
             lo, hi = site.pay
@@ -523,7 +502,7 @@ class HourlyWorld:
     def _mutate(self, idx: int, rev: int, prev: Spec, site: Site) -> Spec:
         """One edit of the kind recorded for ``rev``; always a real content change."""
         kind = self.revisions(idx)[1][rev - 1]
-        rng = random.Random(_mix(self.seed, idx, rev, "hourly-mutate"))
+        rng = random.Random(mix(self.seed, idx, rev, "hourly-mutate"))
         if kind == "pay":
             step = 25 * rng.choice((-4, -2, -1, 1, 2, 4))
             pay_min = max(round(site.pay[0] * 100) - 100, prev.pay_min + step)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import hashlib
 import json
 import math
 import random
@@ -28,6 +27,7 @@ from typing import Any
 from jobtracker.sim import catalog as cat
 from jobtracker.sim import phrases
 from jobtracker.sim.encoding import compact, dumps
+from jobtracker.sim.lifecycle import OPEN, Spans, life_spans, mix, span_covering
 
 # Daily rates (fractions of the live board).
 NEW_RATE = 0.012
@@ -37,7 +37,6 @@ EDIT_HAZARD = 0.008
 RECAT_HAZARD = 0.001
 VIRTUAL_SHARE = 0.03
 MULTI_LOCATION_SHARE = 0.08
-_OPEN = 1 << 40  # "end" of a span still open at the horizon
 
 _MONTHS = (
     "January",
@@ -96,12 +95,6 @@ _HIGH_PAY_CITIES = frozenset(
     }
 )
 _UT_SENTINEL = "@@UPDATED_TIME@@"
-
-
-def _mix(*parts: int | str) -> int:
-    """A stable 64-bit integer from the parts (seeds per-posting RNGs)."""
-    digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
 
 
 def format_posted_date(day: dt.date) -> str:
@@ -349,24 +342,10 @@ class World:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def _life(self, rng: random.Random, start: int) -> tuple[tuple[int, int], ...]:
+    def _life(self, rng: random.Random, start: int) -> Spans:
         """Spans from ``start`` on: geometric lifetimes, relisted with RELIST_PROB."""
-        spans = []
-        log_keep = math.log(1.0 - REMOVE_HAZARD)
-        s = start
-        while True:
-            life = 1 + int(math.log(1.0 - rng.random()) / log_keep)
-            e = max(s, 0) + life  # initial postings (s <= 0) are live on day 0
-            if e > self.horizon:
-                spans.append((s, _OPEN))
-                break
-            spans.append((s, e))
-            if rng.random() >= RELIST_PROB:
-                break
-            s = e + rng.randint(1, 30)
-            if s > self.horizon:
-                break
-        return tuple(spans)
+        return life_spans(rng, start, self.horizon, remove_hazard=REMOVE_HAZARD,
+                          relist_prob=RELIST_PROB, max_gap=30)  # fmt: skip
 
     def _add_posting(self, bc: int, country: int, posted: int, spans: tuple) -> int:
         idx = len(self._bc0)
@@ -382,7 +361,7 @@ class World:
         return idx
 
     def _build_lifecycles(self) -> None:
-        rng = random.Random(_mix(self.seed, self.size, "lifecycle"))
+        rng = random.Random(mix(self.seed, self.size, "lifecycle"))
         n0 = self.size
         bcs = _quota([b[1] for b in cat.BUSINESS_CATEGORIES], n0, rng)
         countries = _quota([c.weight for c in cat.COUNTRIES], n0, rng)
@@ -399,10 +378,10 @@ class World:
         for i in range(n0):
             u = rng.random()
             if i == 0:
-                posted, spans = old, ((old, _OPEN),)
+                posted, spans = old, ((old, OPEN),)
             elif u < 0.003:  # evergreen: very old and never closes
                 posted = -rng.randint(1100, 2400)
-                spans = ((posted, _OPEN),)
+                spans = ((posted, OPEN),)
             else:
                 # mostly recent (a geometric-like age), some spread over three years
                 expo = u < 0.85
@@ -432,7 +411,7 @@ class World:
 
     def _assign_icims(self) -> list[str]:
         """Unique 7-8 digit ids, increasing with posted date (as iCIMS numbers do)."""
-        rng = random.Random(_mix(self.seed, self.size, "icims"))
+        rng = random.Random(mix(self.seed, self.size, "icims"))
         order = sorted(range(len(self._posted)), key=lambda i: (self._posted[i], i))
         ids = [""] * len(order)
         nxt = 8_000_000
@@ -479,7 +458,7 @@ class World:
         got = self._revs.get(idx)
         if got is not None:
             return got
-        rng = random.Random(_mix(self.seed, idx, "revisions"))
+        rng = random.Random(mix(self.seed, idx, "revisions"))
         hazard = EDIT_HAZARD + RECAT_HAZARD
         log_keep = math.log(1.0 - hazard)
         days: list[int] = []
@@ -504,10 +483,7 @@ class World:
 
     def span_at(self, idx: int, day: int) -> tuple[int, int] | None:
         """The span covering ``day``, if any."""
-        for s, e in self._spans[idx]:
-            if s <= day < e:
-                return s, e
-        return None
+        return span_covering(self._spans[idx], day)
 
     def index_of(self, id_icims: str) -> int:
         """Posting index of an id_icims (KeyError if unknown)."""
@@ -517,7 +493,7 @@ class World:
         """Spans (``end`` None = open at the horizon) and revisions of a posting."""
         idx = self.index_of(id_icims)
         days, kinds = self.revisions(idx)
-        spans = [(s, None if e == _OPEN else e) for s, e in self._spans[idx]]
+        spans = [(s, None if e == OPEN else e) for s, e in self._spans[idx]]
         return {
             "id_icims": self._icims_of[idx],
             "posted_day": self._posted[idx],
@@ -563,7 +539,7 @@ class World:
         got = self._base.get(idx)
         if got is not None:
             return got
-        rng = random.Random(_mix(self.seed, idx, "base"))
+        rng = random.Random(mix(self.seed, idx, "base"))
         country = cat.COUNTRIES[self._country[idx]]
         locs = [self._pick_loc(rng, country, allow_virtual=idx != 0)]
         if rng.random() < MULTI_LOCATION_SHARE and idx != 0:
@@ -677,7 +653,7 @@ class World:
         return got
 
     def _spec0(self, idx: int) -> Spec:
-        rng = random.Random(_mix(self.seed, idx, "spec"))
+        rng = random.Random(mix(self.seed, idx, "spec"))
         bc = self._bc0[idx]
         bc_name, _, profile, _ = cat.BUSINESS_CATEGORIES[bc]
         jc_name = "Research Science" if idx == 0 else self._pick_jc(rng, bc)
@@ -708,7 +684,7 @@ class World:
         )
 
     def _mutate(self, idx: int, rev: int, prev: Spec, kind: str) -> Spec:
-        rng = random.Random(_mix(self.seed, idx, rev, "mutate"))
+        rng = random.Random(mix(self.seed, idx, rev, "mutate"))
         if kind == "recategorize":
             bc = self._pick_bc(rng, exclude=prev.bc)
             bc_name = cat.BUSINESS_CATEGORIES[bc][0]
@@ -984,7 +960,7 @@ class World:
         days = self.revisions(idx)[0]
         if rev:
             changed = max(changed, days[rev - 1])
-        h = _mix(self.seed, idx, day, "ut")
+        h = mix(self.seed, idx, day, "ut")
         minutes_today = 1 + h % 1439
         if (h >> 20) % 100 < 35 or changed >= day:
             return distance_in_words(minutes_today)
