@@ -89,20 +89,18 @@ def _spider_arguments(args: argparse.Namespace) -> list[tuple[str, str]]:
     for name, _ in extra:
         if name in RESERVED_ARGUMENTS:
             raise DeployError(f"--arg {name}=...: schedule sets {name} itself")
+    from jobtracker.arguments import ArgumentError, parse_args
+    from jobtracker.deploy.schedule import SPIDER_ARGUMENTS
+
+    raw = dict(extra)
+    if args.spider == HOURLY_SPIDER and args.base_url:
+        raise DeployError("--base-url: amazon_hourly takes --arg base_urls=CC=URL,... instead")
     if args.spider == "amazon_jobs":
-        from jobtracker.arguments import ArgumentError, parse_amazon_jobs_args
-
+        raw["base_url"] = args.base_url or DEFAULT_BASE_URL
+    model = SPIDER_ARGUMENTS.get(args.spider)
+    if model is not None:
         try:
-            parse_amazon_jobs_args({**dict(extra), "base_url": args.base_url or DEFAULT_BASE_URL})
-        except ArgumentError as exc:
-            raise DeployError(str(exc)) from None
-    elif args.spider == HOURLY_SPIDER:
-        from jobtracker.arguments import AmazonHourlyArgs, ArgumentError, parse_args
-
-        if args.base_url:
-            raise DeployError("--base-url: amazon_hourly takes --arg base_urls=CC=URL,... instead")
-        try:
-            parse_args(AmazonHourlyArgs, dict(extra))
+            parse_args(model, raw)
         except ArgumentError as exc:
             raise DeployError(str(exc)) from None
     return extra
