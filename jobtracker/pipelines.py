@@ -8,12 +8,12 @@ posting without identity is dropped.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
 from collections import Counter
 from dataclasses import is_dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,6 @@ from pymongo.errors import PyMongoError
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
-from scrapy.utils.serialize import ScrapyJSONEncoder
 
 from jobtracker.hourly import SOURCE as HOURLY_SOURCE
 from jobtracker.hourly import site_of_job_id
@@ -37,7 +36,10 @@ from jobtracker.normalize import (
     primary_location,
 )
 from jobtracker.normalize.hourly import card_locations, card_pay
-from jobtracker.store import PageResult, PostingStore, RunOutcome, plan_closures
+from jobtracker.store import PageResult, PostingStore, RunOutcome, spool
+from jobtracker.store.lifecycle import BoardCounts, GuardSettings, plan_closures
+from jobtracker.store.mongo import RunIdTaken
+from jobtracker.store.recovery import recover
 
 if TYPE_CHECKING:
     from typing import Self
@@ -185,8 +187,10 @@ class MongoStorePipeline:
         self.retries = settings.getint("JOBTRACKER_STORE_RETRIES", 2)
         self.retry_delay = settings.getfloat("JOBTRACKER_STORE_RETRY_DELAY", 1.0)
         self.timeout_ms = settings.getint("JOBTRACKER_STORE_TIMEOUT_MS", 3000)
-        self.max_close_fraction = settings.getfloat("JOBTRACKER_MAX_CLOSE_FRACTION", 0.2)
-        self.close_floor = settings.getint("JOBTRACKER_MIN_CLOSE_GUARD", 25)
+        self.guards = guard_settings(settings)
+        self.abandon_after = timedelta(
+            hours=settings.getfloat("JOBTRACKER_ABANDON_AFTER_HOURS", 12)
+        )
         self.var_dir = Path(settings.get("JOBTRACKER_VAR_DIR", "var"))
         self.store: PostingStore | None = None
         self.buffer: list[dict[str, Any]] = []
@@ -216,18 +220,20 @@ class MongoStorePipeline:
     def open_spider(self) -> None:
         spider = self.spider
         try:
-            self.store = PostingStore.connect(
-                self.uri,
-                self.database,
-                timeout_ms=self.timeout_ms,
-                pending_dir=self.var_dir / "pending_runs",
-            )
+            self.store = PostingStore.connect(self.uri, self.database, timeout_ms=self.timeout_ms)
             self.store.ensure_indexes()
-            replayed = self.store.replay_pending_finishes()
-            if replayed:
-                logger.info("Recorded the finish of %d earlier runs that ended offline", replayed)
+            recover(self.store, self.var_dir, spider.clock.now(), self.abandon_after)
             if getattr(spider, "ledger", None) is not None:
                 self.store.start_run(run_document(spider))
+        except RunIdTaken:
+            self.store.close()
+            self.store = None
+            logger.error(
+                "Run id %r is already recorded in crawl_runs, and a run id is used once: "
+                "nothing was crawled (give another _job).",
+                spider.run_id,
+            )
+            raise CloseSpider("duplicate_run_id") from None
         except PyMongoError as exc:
             self.failed = True
             self.crawler.stats.set_value("jobtracker/store/failed", True)
@@ -301,14 +307,10 @@ class MongoStorePipeline:
         deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_unavailable"))
 
     def unsaved_path(self) -> Path:
-        return self.var_dir / "unsaved" / f"{self.spider.run_id}.jsonl"
+        return spool.unsaved_path(self.var_dir, self.spider.run_id)
 
     def spill(self, batch: list[dict[str, Any]]) -> None:
-        path = self.unsaved_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as handle:
-            for data in batch:
-                handle.write(json.dumps(data, cls=ScrapyJSONEncoder, ensure_ascii=False) + "\n")
+        spool.append_unsaved(self.unsaved_path(), batch)
         self.unsaved += len(batch)
         self.crawler.stats.set_value("jobtracker/store/unsaved", self.unsaved)
 
@@ -342,28 +344,31 @@ class MongoStorePipeline:
             keyword_run=spider.is_keyword_run,
             partitions=update["partitions"],
             store_failed=self.failed,
+            started_at=spider.started_at,
         )
         try:
             if self.failed:  # no query against a store that just failed
-                plan = plan_closures(outcome, [], 0)
+                plan = plan_closures(outcome, [], BoardCounts(0))
             else:
-                plan = self.store.apply_closures(
-                    outcome,
-                    spider.scope,
-                    spider.started_at,
-                    max_fraction=self.max_close_fraction,
-                    floor=self.close_floor,
-                )
+                plan = self.store.apply_closures(outcome, spider.scope, self.guards)
             update["closure"] = plan.as_dict()
             update["changes"]["closed"] = len(plan.close)
             update["changes"]["marked_missing"] = len(plan.mark_missing)
+            update["changes"]["held"] = len(plan.hold)
             if plan.blocked_reason and not spider.is_keyword_run and not self.failed:
                 logger.warning("No closures for run %s: %s", spider.run_id, plan.blocked_reason)
+            if plan.hold:
+                logger.warning(
+                    "Run %s held %d closures: %s",
+                    spider.run_id,
+                    len(plan.hold),
+                    "; ".join(plan.held_reasons),
+                )
             self.store.finish_run(spider.run_id, update)
         except PyMongoError as exc:
             self.crawler.stats.set_value("jobtracker/store/failed", True)
-            path = self.store.save_pending_finish(
-                spider.run_id, {**update, "finish_reason": "store_unavailable"}
+            path = spool.save_pending_finish(
+                self.var_dir, spider.run_id, {**update, "finish_reason": "store_unavailable"}
             )
             logger.error(
                 "Could not record the end of run %s in MongoDB (%s); saved to %s and "
@@ -401,6 +406,19 @@ def run_document(spider: Any) -> dict[str, Any]:
         "keyword_run": spider.is_keyword_run,
         "started_at": spider.started_at,
     }
+
+
+def guard_settings(settings: Any) -> GuardSettings:
+    """The closure guards from the ``JOBTRACKER_*`` settings."""
+    gap = settings.getfloat("JOBTRACKER_CONFIRM_GAP_HOURS", 0)
+    return GuardSettings(
+        max_fraction=settings.getfloat("JOBTRACKER_MAX_CLOSE_FRACTION", 0.2),
+        floor=settings.getint("JOBTRACKER_MIN_CLOSE_GUARD", 25),
+        scope_loss_fraction=settings.getfloat("JOBTRACKER_SCOPE_LOSS_FRACTION", 0.9),
+        scope_loss_min=settings.getint("JOBTRACKER_SCOPE_LOSS_MIN", 5),
+        max_daily_fraction=settings.getfloat("JOBTRACKER_MAX_DAILY_CLOSE_FRACTION", 0.1),
+        confirm_gap=timedelta(hours=gap) if gap > 0 else None,
+    )
 
 
 def redact(uri: str) -> str:

@@ -102,6 +102,11 @@ JOBTRACKER_STORE_RETRY_DELAY = 1.0  # seconds, growing linearly per retry
 JOBTRACKER_STORE_TIMEOUT_MS = 3000  # server selection / connect timeout
 JOBTRACKER_MAX_CLOSE_FRACTION = 0.2  # a run touching more of its open scope closes nothing
 JOBTRACKER_MIN_CLOSE_GUARD = 25  # ... unless it touches at most this many (small scopes)
+JOBTRACKER_SCOPE_LOSS_FRACTION = 0.9  # a category/country/scope losing this share at once: held
+JOBTRACKER_SCOPE_LOSS_MIN = 5  # ... if it has at least this many open postings
+JOBTRACKER_MAX_DAILY_CLOSE_FRACTION = 0.1  # the day's runs close at most this share: held
+JOBTRACKER_CONFIRM_GAP_HOURS = 0  # 0: a closure is confirmed by a run on a later UTC day
+JOBTRACKER_ABANDON_AFTER_HOURS = 12  # a run unfinished this long after its start: abandoned
 JOBTRACKER_VAR_DIR = os.environ.get("JOBTRACKER_VAR_DIR", "var")  # unsaved postings, pending runs
 
 # Pretend runs start at this ISO 8601 time (replaying simulated days: tests, `jobtracker demo`).

@@ -15,7 +15,7 @@ from scrapy.utils.defer import deferred_f_from_coro_f
 
 from jobtracker.spiders.amazon_hourly import AmazonHourlySpider
 from tests.support.crawling import CrawlResult, run_crawl
-from tests.support.history import expected_history, store_mismatches
+from tests.support.history import day_clock, expected_history, store_mismatches
 
 HOURLY = "amazon_hourly"
 SITES = ("US", "CA", "UK", "IE")
@@ -166,8 +166,8 @@ async def test_daily_browser_crawls_build_the_true_history(start_sim, mongo_db, 
         live_by_day[day] = {
             t["job_id"]: offer_of(t["card"]) for t in sim.truth(day=day, jobs=True, source=HOURLY)
         }
-        result = await crawl_hourly(sim, settings=store_settings(mongo_db, mongo_uri),
-                                    _job=f"day{day}")  # fmt: skip
+        settings = {**store_settings(mongo_db, mongo_uri), "JOBTRACKER_CLOCK_START": day_clock(day)}
+        result = await crawl_hourly(sim, settings=settings, _job=f"day{day}")
         assert result.stats["jobtracker/run_complete"] is True
     expected = expected_history(live_by_day)
     assert sum(e.status == "closed" for e in expected.values()) >= 5, "days must close postings"

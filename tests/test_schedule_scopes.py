@@ -18,6 +18,7 @@ from scrapy.utils.defer import deferred_f_from_coro_f
 
 from jobtracker.deploy.schedule import DIMENSIONS, Scope, board_counts, plan_scopes
 from tests.support.crawling import run_crawl
+from tests.support.history import day_clock
 
 DAYS = (0, 1, 2)
 WINDOW = 400
@@ -37,6 +38,7 @@ async def crawl_scopes(sim: Any, db: Database, mongo_uri: str, day: int, scopes:
         "MONGO_URI": mongo_uri,
         "MONGO_DATABASE": db.name,
         "AMAZON_JOBS_RESULT_WINDOW": WINDOW,
+        "JOBTRACKER_CLOCK_START": day_clock(day),
     }
     runs = [
         run_crawl(

@@ -14,7 +14,7 @@ from pymongo.database import Database
 from scrapy.utils.defer import deferred_f_from_coro_f
 
 from tests.support.crawling import CrawlResult, run_crawl
-from tests.support.history import expected_history, store_mismatches
+from tests.support.history import day_clock, expected_history, store_mismatches
 
 DAYS = range(11)
 CONTENT = (
@@ -44,9 +44,13 @@ def store_settings(db: Database, mongo_uri: str, **extra: Any) -> dict[str, Any]
     return {"MONGO_URI": mongo_uri, "MONGO_DATABASE": db.name, **extra}
 
 
-async def crawl_day(sim, day: int, db: Database, mongo_uri: str, **kwargs: Any) -> CrawlResult:
+async def crawl_day(
+    sim, day: int, db: Database, mongo_uri: str, clock: float | None = None, **kwargs: Any
+) -> CrawlResult:
+    """Crawl simulated ``day``, dated that day (or ``clock``: runs replayed in another order)."""
     sim.set_day(day)
     settings = store_settings(db, mongo_uri, **kwargs.pop("settings", {}))
+    settings.setdefault("JOBTRACKER_CLOCK_START", day_clock(day if clock is None else clock))
     return await run_crawl(settings=settings, base_url=sim.url, _job=f"day{day}", **kwargs)
 
 
@@ -87,7 +91,8 @@ async def test_rerunning_an_unchanged_crawl_writes_no_version(start_sim, mongo_d
     versions_before = mongo_db.posting_versions.count_documents({})
     assert versions_before == first.stats["jobtracker/postings/unique"] == 1500
     sim.set_day(0)
-    again = await run_crawl(settings=store_settings(mongo_db, mongo_uri), base_url=sim.url)
+    settings = store_settings(mongo_db, mongo_uri, JOBTRACKER_CLOCK_START=day_clock(1))
+    again = await run_crawl(settings=settings, base_url=sim.url)
     assert mongo_db.posting_versions.count_documents({}) == versions_before
     changes = again.stats["jobtracker/store/changes"]
     assert changes["new"] == changes["updated"] == changes["reopened"] == 0
@@ -129,19 +134,21 @@ async def test_partial_and_keyword_runs_close_nothing_they_did_not_see(
 
     # A keyword run of day 9 closes nothing, even where its partitions are complete.
     sim.set_faults()
-    keyword = await crawl_day(sim, 9, mongo_db, mongo_uri, query="Rekognition")
+    keyword = await crawl_day(sim, 9, mongo_db, mongo_uri, clock=7, query="Rekognition")
     assert keyword.stats["jobtracker/store/changes"]["closed"] == 0
     assert mongo_db.postings.count_documents({"status": "closed"}) == 0
     run = mongo_db.crawl_runs.find_one({"_id": "day9"})
     assert run["keyword_run"] is True and run["closure"]["applied"] is False
 
     # A run stopped midway (page limit) closes nothing either.
-    stopped = await crawl_day(sim, 8, mongo_db, mongo_uri, settings={"CLOSESPIDER_PAGECOUNT": 5})
+    stopped = await crawl_day(
+        sim, 8, mongo_db, mongo_uri, clock=8, settings={"CLOSESPIDER_PAGECOUNT": 5}
+    )
     assert stopped.finish_reason == "closespider_pagecount"
     assert mongo_db.postings.count_documents({"status": "closed"}) == 0
 
     # The next complete run confirms the earlier misses and closes them at their first miss.
-    await crawl_day(sim, 7, mongo_db, mongo_uri)
+    await crawl_day(sim, 7, mongo_db, mongo_uri, clock=9)
     closed = {doc["source_id"]: doc for doc in mongo_db.postings.find({"status": "closed"})}
     truth7 = {t["id_icims"] for t in sim.truth(day=7)}
     assert set(closed) == (set(missing) - truth7)

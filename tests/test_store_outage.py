@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from jobtracker.mongo_test_server import ensure_jar, start
 from tests.support.crawling import run_crawl
 
 ROOT = Path(__file__).resolve().parents[1]
+DAY0 = datetime(2026, 7, 1, 6, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -51,6 +53,7 @@ async def test_outage_fails_the_run_loudly_and_the_next_run_recovers(
         "-a", f"base_url={sim.url}", "-a", "_job=outage",
         "-s", f"MONGO_URI={frozen_store.uri}", "-s", f"MONGO_DATABASE={database}",
         "-s", f"JOBTRACKER_VAR_DIR={var_dir}", "-s", "JOBTRACKER_STORE_TIMEOUT_MS=300",
+        "-s", f"JOBTRACKER_CLOCK_START={DAY0.isoformat()}",
         "-s", "JOBTRACKER_STORE_RETRIES=1", "-s", "JOBTRACKER_STORE_RETRY_DELAY=0.2",
         "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
         "-s", "CONCURRENT_REQUESTS=2", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2",
@@ -88,6 +91,7 @@ async def test_outage_fails_the_run_loudly_and_the_next_run_recovers(
             "MONGO_URI": frozen_store.uri,
             "MONGO_DATABASE": database,
             "JOBTRACKER_VAR_DIR": str(var_dir),
+            "JOBTRACKER_CLOCK_START": (DAY0 + timedelta(days=1)).isoformat(),
         },
         base_url=sim.url,
         _job="after",
@@ -98,6 +102,12 @@ async def test_outage_fails_the_run_loudly_and_the_next_run_recovers(
     assert failed["closure"]["applied"] is False
     assert failed["changes"]["unsaved"] >= len(unsaved_ids)
     assert not (var_dir / "pending_runs" / "outage.json").exists()
+    # The spilled postings were imported with their original sighting times, before the run.
+    assert not (var_dir / "unsaved" / "outage.jsonl").exists()
+    assert failed["spill_imported"]["postings"] == len(unsaved_ids)
+    for doc in db.postings.find({"source_id": {"$in": sorted(unsaved_ids)}}):
+        assert doc["first_seen_at"] < failed["finished_at"], doc["source_id"]
+        assert doc["first_seen_at"] >= failed["started_at"]
 
     live = {t["id_icims"] for t in sim.truth(day=1)}
     after = db.crawl_runs.find_one({"_id": "after"})

@@ -32,7 +32,9 @@ def test_a_version_another_run_stored_first_wins_and_ours_follows(mongo_db) -> N
     assert first.new == 1
     pid = "amazon_jobs:" + posting("", T0)["source_id"]
 
-    # Another run saw a different new content and stored it as version 2 an instant earlier.
+    # Another run, still running, saw a different new content and stored it as version 2 an
+    # instant earlier (a version of a run that is no longer running would be an orphan).
+    mongo_db.crawl_runs.insert_one({"_id": "other", "started_at": T0, "finished_at": None})
     mongo_db.posting_versions.insert_one({
         "_id": f"{pid}@v2", "posting_id": pid, "version": 2, "content_hash": "their-content",
         "first_seen_at": T0 + timedelta(hours=1), "last_seen_at": None, "run_id": "other",

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from jobtracker.store.content import changed_fields, content_hash, posting_snapshot
-from jobtracker.store.lifecycle import RunOutcome, covering_partition_complete, plan_closures
+from jobtracker.store.lifecycle import (
+    BoardCounts,
+    GuardSettings,
+    RunOutcome,
+    confirms,
+    covering_partition_complete,
+    plan_closures,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -74,8 +82,14 @@ PARTITIONS = [
     {"key": "business_category=legal", "split_by": None, "complete": True},
     {"key": "business_category=pxt", "split_by": None, "complete": False},
 ]
+DAY1 = datetime(2026, 7, 1, 6, 0, tzinfo=UTC)
+DAY2 = DAY1 + timedelta(days=1)
 FULL_RUN = RunOutcome(
-    run_id="r2", finish_reason="finished", keyword_run=False, partitions=PARTITIONS
+    run_id="r2",
+    finish_reason="finished",
+    keyword_run=False,
+    partitions=PARTITIONS,
+    started_at=DAY2,
 )
 
 
@@ -94,46 +108,115 @@ def test_covering_partition(category: str, country: str, complete: bool) -> None
     assert covering_partition_complete(FULL_RUN, category, country) is complete
 
 
-def unseen(n: int, category: str = "legal", missing: bool = False) -> list[dict]:
+def unseen(
+    n: int,
+    category: str = "legal",
+    missing: bool = False,
+    held: bool = False,
+    missed_at: datetime = DAY1,
+    country: str = "USA",
+) -> list[dict]:
     return [
         {
-            "_id": f"amazon_jobs:{category}{i}",
+            "_id": f"amazon_jobs:{category}{country}{i}",
             "business_category": category,
-            "country_code": "USA",
-            "missing_since": "t0" if missing else None,
+            "country_code": country,
+            "missing_since": missed_at if missing or held else None,
+            "missing_last_at": missed_at if missing or held else None,
+            "closure_held": held or None,
         }
         for i in range(n)
     ]
 
 
+def board(open_in_scope: int, **groups: int) -> BoardCounts:
+    return BoardCounts(
+        open_in_scope,
+        {f"business_category={k}": v for k, v in groups.items()},
+        open_in_source=max(open_in_scope, 1000),
+    )
+
+
 def test_first_miss_marks_missing_second_closes_incomplete_skips() -> None:
-    plan = plan_closures(FULL_RUN, unseen(3) + unseen(2, missing=True) + unseen(4, "pxt"), 1000)
+    postings = unseen(3) + unseen(2, missing=True) + unseen(4, "pxt")
+    plan = plan_closures(FULL_RUN, postings, board(1000, legal=100))
     assert len(plan.mark_missing) == 3
     assert len(plan.close) == 2
     assert plan.skipped_incomplete == 4
     assert plan.blocked_reason is None
 
 
+def test_a_confirmation_needs_a_later_day_or_the_configured_gap() -> None:
+    assert confirms(DAY1, DAY2, None)
+    assert not confirms(DAY1, DAY1 + timedelta(hours=17), None)  # 23:00 -> next day's 0:00 ok
+    assert confirms(DAY1.replace(hour=23), DAY2.replace(hour=0), None)
+    assert confirms(DAY1, DAY1 + timedelta(hours=6), timedelta(hours=6))
+    same_day = unseen(2, missing=True, missed_at=DAY2 - timedelta(hours=1))
+    plan = plan_closures(FULL_RUN, same_day, board(1000, legal=100))
+    assert plan.close == [] and plan.awaiting_later_run == 2
+    newer = unseen(2, missing=True, missed_at=DAY2 + timedelta(days=1))  # an older run
+    assert plan_closures(FULL_RUN, newer, board(1000, legal=100)).awaiting_later_run == 2
+
+
 @pytest.mark.parametrize(
     ("run", "reason"),
     [
-        (RunOutcome("r", "finished", True, PARTITIONS), "keyword"),
-        (RunOutcome("r", "shutdown", False, PARTITIONS), "did not finish normally"),
-        (RunOutcome("r", "finished", False, PARTITIONS, store_failed=True), "store failed"),
-        (RunOutcome("r", "finished", False, [{"key": "all", "split_by": None}]), "facet call"),
+        (RunOutcome("r", "finished", True, PARTITIONS, started_at=DAY2), "keyword"),
+        (RunOutcome("r", "shutdown", False, PARTITIONS, started_at=DAY2), "did not finish"),
+        (
+            RunOutcome("r", "finished", False, PARTITIONS, store_failed=True, started_at=DAY2),
+            "store failed",
+        ),
+        (
+            RunOutcome("r", "finished", False, [{"key": "all", "split_by": None}], started_at=DAY2),
+            "facet call",
+        ),
     ],
 )
 def test_runs_that_close_nothing(run: RunOutcome, reason: str) -> None:
-    plan = plan_closures(run, unseen(3, missing=True), 100)
+    plan = plan_closures(run, unseen(3, missing=True), board(100))
     assert plan.close == [] and plan.mark_missing == []
     assert reason in (plan.blocked_reason or "")
 
 
 def test_mass_closure_guard_and_its_floor() -> None:
-    tripped = plan_closures(FULL_RUN, unseen(300), 1000)
+    tripped = plan_closures(FULL_RUN, unseen(300), board(1000))
     assert tripped.close == [] and tripped.mark_missing == []
     assert "mass-closure guard" in (tripped.blocked_reason or "")
-    at_limit = plan_closures(FULL_RUN, unseen(200), 1000)
+    at_limit = plan_closures(FULL_RUN, unseen(200), board(1000))
     assert len(at_limit.mark_missing) == 200
-    small_scope = plan_closures(FULL_RUN, unseen(10), 12)  # 83% of a tiny scope, under the floor
+    small_scope = plan_closures(FULL_RUN, unseen(10), board(12))  # 83% of a tiny scope, floor
     assert len(small_scope.mark_missing) == 10
+
+
+def test_a_scope_losing_nearly_all_at_once_is_held_then_closed_on_the_next_miss() -> None:
+    vanished = plan_closures(FULL_RUN, unseen(20, missing=True), board(1000, legal=20))
+    assert vanished.close == [] and len(vanished.hold) == 20
+    assert "business_category=legal" in vanished.held_reasons[0]
+    churn = plan_closures(FULL_RUN, unseen(3, missing=True), board(1000, legal=20))
+    assert len(churn.close) == 3 and churn.hold == []
+    tiny = plan_closures(FULL_RUN, unseen(4, missing=True), board(1000, legal=4))  # under min
+    assert len(tiny.close) == 4
+    confirmed = plan_closures(FULL_RUN, unseen(20, held=True), board(1000, legal=20))
+    assert len(confirmed.close) == 20 and confirmed.hold == []
+    only_the_losing_category = plan_closures(
+        FULL_RUN,
+        unseen(20, missing=True) + unseen(2, "ops", missing=True, country="JPN"),
+        BoardCounts(
+            1000,
+            {"business_category=legal": 20, "business_category=ops": 50, "country_code=JPN": 9},
+            open_in_source=1000,
+        ),
+    )
+    assert len(only_the_losing_category.hold) == 20
+    assert len(only_the_losing_category.close) == 2
+
+
+def test_the_day_guard_counts_every_run_of_the_day() -> None:
+    guards = GuardSettings(max_daily_fraction=0.1, floor=25)
+    postings = unseen(60, missing=True)
+    alone = plan_closures(FULL_RUN, postings, BoardCounts(900, {}, 900, 0), guards)
+    assert len(alone.close) == 60
+    after_others = plan_closures(FULL_RUN, postings, BoardCounts(900, {}, 900, 50), guards)
+    assert after_others.close == [] and len(after_others.hold) == 60
+    assert "day guard" in after_others.held_reasons[0]

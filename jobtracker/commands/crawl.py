@@ -18,14 +18,16 @@ if TYPE_CHECKING:
 
 #: Finish reasons of a run that ended as intended (``closespider_*`` limits are set by the user).
 NORMAL_FINISH_REASONS = ("finished", "closespider_")
+#: Finish reasons of a run refused at start for a user's mistake (exit status 2).
+USAGE_FINISH_REASONS = ("bad_argument", "duplicate_run_id")
 
 
 def exit_code_for(finish_reason: str | None, bootstrap_failed: bool, failed: bool = False) -> int:
-    """0 for a normal end, 2 for a bad argument, 1 for everything else (including a run that
-    ended normally but could not store what it crawled: ``failed``)."""
+    """0 for a normal end, 2 for a bad argument or a reused run id, 1 for everything else
+    (including a run that ended normally but could not store what it crawled: ``failed``)."""
     if bootstrap_failed or finish_reason is None or failed:
         return 1
-    if finish_reason.startswith("bad_argument"):
+    if finish_reason.startswith(USAGE_FINISH_REASONS):
         return 2
     return 0 if finish_reason.startswith(NORMAL_FINISH_REASONS) else 1
 
@@ -34,7 +36,7 @@ class Command(ScrapyCrawlCommand):
     def long_desc(self) -> str:
         return (
             "Run a spider of the project. Exit status: 0 when the run finished normally, "
-            "2 for a bad spider argument, 1 for any other failure."
+            "2 for a bad spider argument or a reused run id (_job), 1 for any other failure."
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:

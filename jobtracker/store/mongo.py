@@ -9,18 +9,16 @@ No Scrapy here: the storage pipeline hands in plain dicts. Collections (DESIGN.m
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from jobtracker.store.content import (
     changed_fields,
@@ -29,13 +27,42 @@ from jobtracker.store.content import (
     posting_id,
     posting_snapshot,
 )
-from jobtracker.store.lifecycle import ClosurePlan, RunOutcome, plan_closures
+from jobtracker.store.lifecycle import (
+    BoardCounts,
+    ClosurePlan,
+    GuardSettings,
+    RunOutcome,
+    plan_closures,
+)
 from jobtracker.store.queries import open_database
 
 logger = logging.getLogger(__name__)
 
 DUPLICATE_KEY = 11000
-VERSION_FIELDS = ("content_hash", "version", "status", "spans", "missing_since")
+VERSION_FIELDS = ("content_hash", "version", "status", "last_seen_at", "observed_at")
+#: What the closure rules read of an unseen posting.
+CLOSURE_FIELDS = (
+    "business_category",
+    "country_code",
+    "missing_since",
+    "missing_last_at",
+    "missing_count",
+    "closure_held",
+    "spans",
+    "last_seen_at",
+    "version",
+)
+#: A posting's missing-streak fields, cleared when it is seen again or closed.
+MISSING_FIELDS = ("missing_since", "missing_last_at", "missing_run_id", "missing_count")
+
+
+class RunIdTaken(Exception):
+    """A run with this id is already recorded: run ids are unique (rule 6)."""
+
+
+def observed_until(posting: dict[str, Any]) -> datetime | None:
+    """The time of the latest observation of a posting: a sighting, or a complete miss."""
+    return posting.get("observed_at") or posting.get("last_seen_at")
 
 
 def version_id(pid: str, version: int) -> str:
@@ -56,12 +83,15 @@ class PageResult:
     updated: int = 0
     unchanged: int = 0
     reopened: int = 0
+    late: int = 0
+    """Sightings older than the posting's latest observation: recorded nowhere (rule 6)."""
 
     def add(self, other: PageResult) -> None:
         self.new += other.new
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.reopened += other.reopened
+        self.late += other.late
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -69,6 +99,7 @@ class PageResult:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "reopened": self.reopened,
+            "late": self.late,
         }
 
 
@@ -84,17 +115,21 @@ class _Pending:
     """A changed posting's new content and version number, applied once its version is in."""
     versions: list[dict[str, Any]] = field(default_factory=list)
     superseded: list[UpdateOne] = field(default_factory=list)
+    current_version: dict[str, int] = field(default_factory=dict)
+    """The version number each stored posting had when the page was read (0: not stored)."""
 
 
 class PostingStore:
     """The versioned posting store on one MongoDB database."""
 
-    def __init__(self, database: Database, *, pending_dir: Path | None = None) -> None:
+    def __init__(self, database: Database) -> None:
         self.db = database
         self.postings: Collection = database["postings"]
         self.versions: Collection = database["posting_versions"]
         self.runs: Collection = database["crawl_runs"]
-        self.pending_dir = pending_dir
+        self.step_hook: Callable[[str], None] | None = None
+        """Tests only: called between the writes of a page (``"versions"``, ``"postings"``),
+        to crash the store at that instant. Production code never sets it."""
 
     @classmethod
     def connect(
@@ -103,7 +138,6 @@ class PostingStore:
         database: str = "jobtracker",
         *,
         timeout_ms: int = 5000,
-        pending_dir: Path | None = None,
     ) -> PostingStore:
         """Connect (timezone-aware) and check the server answers."""
         db = open_database(
@@ -113,7 +147,7 @@ class PostingStore:
             socket_timeout_ms=timeout_ms * 10,  # a page write that hangs is an outage
             appname="jobtracker",
         )
-        return cls(db, pending_dir=pending_dir)
+        return cls(db)
 
     def close(self) -> None:
         self.db.client.close()
@@ -143,48 +177,70 @@ class PostingStore:
 
     # -- runs ------------------------------------------------------------------------------
     def start_run(self, run: dict[str, Any]) -> None:
-        """Record a run at its start; a reused run id is refused."""
+        """Record a run at its start; a reused run id raises :class:`RunIdTaken`."""
         document = {
             **run,
             "started_at": utc_ms(run["started_at"]),
             "finished_at": None,
             "finish_reason": None,
         }
-        self.runs.insert_one(document)
+        try:
+            self.runs.insert_one(document)
+        except DuplicateKeyError:
+            raise RunIdTaken(run["_id"]) from None
 
     def finish_run(self, run_id: str, update: dict[str, Any]) -> None:
         update = {**update, "finished_at": utc_ms(update.get("finished_at") or datetime.now(UTC))}
         self.runs.update_one({"_id": run_id}, {"$set": update})
 
-    def save_pending_finish(self, run_id: str, update: dict[str, Any]) -> Path | None:
-        """The store is down at the end of a run: keep its record to replay later."""
-        if self.pending_dir is None:
-            return None
-        self.pending_dir.mkdir(parents=True, exist_ok=True)
-        path = self.pending_dir / f"{run_id}.json"
-        path.write_text(json.dumps({"run_id": run_id, "update": update}, default=str))
-        return path
+    def record_spill_import(self, run_id: str, postings: int, result: PageResult) -> None:
+        """Note on a run's record that its spilled postings were stored later."""
+        self.runs.update_one(
+            {"_id": run_id},
+            {"$set": {"spill_imported": {"postings": postings, **result.as_dict()}}},
+        )
 
-    def replay_pending_finishes(self) -> int:
-        """Record the finish of runs that ended while the store was unreachable."""
-        if self.pending_dir is None or not self.pending_dir.exists():
-            return 0
-        replayed = 0
-        for path in sorted(self.pending_dir.glob("*.json")):
-            record = json.loads(path.read_text())
-            update = record["update"]
-            update["finished_at"] = datetime.fromisoformat(update["finished_at"])
-            self.finish_run(record["run_id"], update)
-            path.unlink()
-            replayed += 1
-        return replayed
+    def abandon_stale_runs(self, now: datetime, older_than: timedelta) -> list[str]:
+        """Runs still unfinished ``older_than`` after their start were killed: mark them
+        ``abandoned`` (their sightings stand, their closures never happen)."""
+        cutoff = utc_ms(now - older_than)
+        stale = [
+            doc["_id"]
+            for doc in self.runs.find({"finished_at": None, "started_at": {"$lt": cutoff}}, {})
+        ]
+        for run_id in stale:
+            self.runs.update_one(
+                {"_id": run_id, "finished_at": None},
+                {
+                    "$set": {
+                        "finished_at": utc_ms(now),
+                        "finish_reason": "abandoned",
+                        "complete": False,
+                        "closure": {
+                            "applied": False,
+                            "blocked_reason": "the run never finished (abandoned)",
+                        },
+                    }
+                },
+            )
+        return stale
+
+    def running_runs(self, run_ids: Iterable[str]) -> set[str]:
+        """Which of these runs are recorded as still running."""
+        return {
+            doc["_id"]
+            for doc in self.runs.find({"_id": {"$in": list(run_ids)}, "finished_at": None}, {})
+        }
 
     # -- observations ----------------------------------------------------------------------
     def save_page(self, items: list[dict[str, Any]], run_id: str) -> PageResult:
         """Store one response page of postings: one query, then bulk writes.
 
         Unchanged postings only move ``last_seen_at``; a changed content hash inserts a new
-        version; a closed posting seen again is reopened in a new span.
+        version; a closed posting seen again is reopened in a new span. A sighting older than
+        the posting's latest observation changes nothing (it is counted as ``late``). Versions
+        are written before postings, so a crash between the two leaves only versions that no
+        posting references; the next run adopts or replaces them.
         """
         result = PageResult()
         if not items:
@@ -204,7 +260,8 @@ class PostingStore:
         pending = _Pending()
         for pid, (item, seen_at) in observed.items():
             self._plan_posting(pid, item, seen_at, existing.get(pid), run_id, pending, result)
-        for pid in self._write_versions(pending):
+        lost, adopted = self._write_versions(pending)
+        for pid in lost:
             # A concurrent run stored another content under the same version number first:
             # ours is not applied now; our next sighting records it as a later version.
             if pending.content_updates.pop(pid, None) is not None:
@@ -214,11 +271,20 @@ class PostingStore:
                 pending.new_postings = [d for d in pending.new_postings if d["_id"] != pid]
                 pending.postings.append(pending.seen_if_duplicate[pid])
             result.unchanged += 1
+        for doc in pending.new_postings:
+            if doc["_id"] in adopted:  # its first version was stored (and seen) earlier
+                doc["first_seen_at"] = doc["spans"][0]["from"] = adopted[doc["_id"]]
+        self._step("versions")
         pending.postings.extend(pending.content_updates.values())
         self._insert_new_postings(pending)
+        self._step("postings")
         if pending.postings:
             self._bulk(self.postings, pending.postings)
         return result
+
+    def _step(self, name: str) -> None:
+        if self.step_hook is not None:
+            self.step_hook(name)
 
     def _insert_new_postings(self, pending: _Pending) -> None:
         """Insert first sightings; one that a concurrent run inserted first becomes a sighting."""
@@ -244,6 +310,10 @@ class PostingStore:
         pending: _Pending,
         result: PageResult,
     ) -> None:
+        latest = current and observed_until(current)
+        if latest is not None and seen_at < latest:
+            result.late += 1  # an older run: it may neither reopen, version nor move it
+            return
         snapshot = posting_snapshot(item)
         digest = content_hash(snapshot)
         fields = {
@@ -256,11 +326,12 @@ class PostingStore:
         sighting = UpdateOne(
             {"_id": pid},
             {
-                "$max": {"last_seen_at": seen_at},
-                "$unset": {"missing_since": ""},
+                "$max": {"last_seen_at": seen_at, "observed_at": seen_at},
+                "$unset": {**dict.fromkeys(MISSING_FIELDS, ""), "closure_held": ""},
                 "$set": {"last_run_id": run_id},
             },
         )
+        pending.current_version[pid] = int(current["version"]) if current else 0
         if current is None:
             result.new += 1
             pending.versions.append(self._version_doc(pid, 1, digest, snapshot, seen_at, run_id))
@@ -271,6 +342,7 @@ class PostingStore:
                     "version": 1,
                     "first_seen_at": seen_at,
                     "last_seen_at": seen_at,
+                    "observed_at": seen_at,
                     "status": "open",
                     "spans": [{"from": seen_at, "to": None}],
                 }
@@ -307,7 +379,7 @@ class PostingStore:
                 )
             pending.postings.append(
                 UpdateOne(
-                    {"_id": pid, "status": "closed"},
+                    {"_id": pid, "status": "closed", "observed_at": {"$not": {"$gt": seen_at}}},
                     {
                         "$set": {"status": "open"},
                         "$unset": {"closed_at": ""},
@@ -338,14 +410,11 @@ class PostingStore:
             "snapshot": snapshot,
         }
 
-    def _write_versions(self, pending: _Pending) -> set[str]:
-        """Insert new versions; return the postings whose new version lost a race.
-
-        A concurrent run that inserted the same version with the same content first is fine;
-        one that inserted a different content under that number wins, and ours is dropped.
-        """
+    def _write_versions(self, pending: _Pending) -> tuple[set[str], dict[str, datetime]]:
+        """Insert new versions; return the postings whose new version lost a race, and the
+        first-seen times of first versions adopted from an earlier writer."""
         if not pending.versions:
-            return set()
+            return set(), {}
         previous = {}
         needs_diff = [doc for doc in pending.versions if doc["version"] > 1]
         if needs_diff:
@@ -358,25 +427,53 @@ class PostingStore:
             else:
                 doc["changed_fields"] = changed_fields(None, doc["snapshot"])
         lost: set[str] = set()
+        adopted: dict[str, datetime] = {}
         try:
             self.versions.insert_many(pending.versions, ordered=False)
         except BulkWriteError as exc:
-            lost = self._versions_lost_to_others(exc, pending.versions)
+            lost, adopted = self._resolve_duplicate_versions(exc, pending)
         if pending.superseded:
             self._bulk(self.versions, pending.superseded)
-        return lost
+        return lost, adopted
 
-    def _versions_lost_to_others(self, exc: BulkWriteError, docs: list[dict[str, Any]]) -> set[str]:
-        lost = set()
-        for error in exc.details.get("writeErrors", []):
-            if error.get("code") != DUPLICATE_KEY:
-                raise exc
-            doc = docs[error["index"]]
-            stored = self.versions.find_one({"_id": doc["_id"]}, {"content_hash": 1})
-            if stored is None or stored["content_hash"] != doc["content_hash"]:
-                logger.warning("Concurrent versions of %s; keeping the first stored", doc["_id"])
-                lost.add(doc["posting_id"])
-        return lost
+    def _resolve_duplicate_versions(
+        self, exc: BulkWriteError, pending: _Pending
+    ) -> tuple[set[str], dict[str, datetime]]:
+        """Our new version's number is taken. The same content is adopted. Other content is a
+        concurrent run's winner if that run is still running; otherwise it is an orphan that
+        a crashed run wrote before its posting, and ours replaces it."""
+        errors = exc.details.get("writeErrors", [])
+        if any(error.get("code") != DUPLICATE_KEY for error in errors):
+            raise exc
+        ours = [pending.versions[error["index"]] for error in errors]
+        stored = {
+            doc["_id"]: doc
+            for doc in self.versions.find(
+                {"_id": {"$in": [doc["_id"] for doc in ours]}},
+                {"content_hash": 1, "run_id": 1, "first_seen_at": 1},
+            )
+        }
+        running = self.running_runs({doc.get("run_id") for doc in stored.values()})
+        lost: set[str] = set()
+        adopted: dict[str, datetime] = {}
+        for doc in ours:
+            theirs = stored.get(doc["_id"])
+            pid = doc["posting_id"]
+            if theirs is not None and theirs["content_hash"] == doc["content_hash"]:
+                if doc["version"] == 1:
+                    adopted[pid] = min(theirs["first_seen_at"], doc["first_seen_at"])
+                continue
+            orphan = pending.current_version.get(pid, 0) < doc["version"]
+            if theirs is not None and orphan and theirs.get("run_id") not in running:
+                replaced = self.versions.replace_one(
+                    {"_id": doc["_id"], "run_id": theirs.get("run_id")}, doc
+                )
+                if replaced.matched_count:
+                    logger.info("Replaced %s, left behind by run %s", doc["_id"], theirs["run_id"])
+                    continue
+            logger.warning("Concurrent versions of %s; keeping the first stored", doc["_id"])
+            lost.add(pid)
+        return lost, adopted
 
     def _bulk(self, collection: Collection, operations: list[UpdateOne]) -> None:
         """Unordered bulk write; a concurrent insert of the same posting is retried once."""
@@ -398,53 +495,62 @@ class PostingStore:
         return query
 
     def apply_closures(
-        self,
-        run: RunOutcome,
-        scope: dict[str, Any],
-        started_at: datetime,
-        *,
-        max_fraction: float = 0.2,
-        floor: int = 25,
+        self, run: RunOutcome, scope: dict[str, Any], guards: GuardSettings | None = None
     ) -> ClosurePlan:
-        """Mark missing / close the open in-scope postings this run did not see (rules 1-2)."""
-        started_at = utc_ms(started_at)
+        """Mark missing, hold or close the open in-scope postings this run did not see."""
+        assert run.started_at is not None, "closures need the run's start time"
+        started_at = utc_ms(run.started_at)
+        run = RunOutcome(**{**vars(run), "started_at": started_at})
         query = self.scope_filter(scope)
-        open_in_scope = self.postings.count_documents(query)
         unseen = list(
             self.postings.find(
                 {**query, "last_seen_at": {"$lt": started_at}},
-                {
-                    "business_category": 1,
-                    "country_code": 1,
-                    "missing_since": 1,
-                    "spans": 1,
-                    "last_seen_at": 1,
-                    "version": 1,
-                },
+                dict.fromkeys(CLOSURE_FIELDS, 1),
             )
         )
-        plan = plan_closures(run, unseen, open_in_scope, max_fraction=max_fraction, floor=floor)
+        board = self.board_counts(run, scope, query, unseen)
+        plan = plan_closures(run, unseen, board, guards)
         if plan.blocked_reason is not None:
             return plan
         by_id = {doc["_id"]: doc for doc in unseen}
+        still_unseen = {"status": "open", "last_seen_at": {"$lt": started_at}}
+        observed = {"$max": {"observed_at": started_at}}
         operations = [
             UpdateOne(
+                {"_id": pid, **still_unseen, "missing_since": None},
                 {
-                    "_id": pid,
-                    "status": "open",
-                    "last_seen_at": {"$lt": started_at},
-                    "missing_since": None,
+                    "$set": {
+                        "missing_since": started_at,
+                        "missing_last_at": started_at,
+                        "missing_run_id": run.run_id,
+                        "missing_count": 1,
+                    },
+                    **observed,
                 },
-                {"$set": {"missing_since": started_at, "missing_run_id": run.run_id}},
             )
             for pid in plan.mark_missing
         ]
+        operations.extend(
+            UpdateOne(
+                {"_id": pid, **still_unseen, "missing_since": {"$ne": None}},
+                {
+                    "$set": {
+                        "missing_last_at": started_at,
+                        "missing_run_id": run.run_id,
+                        "missing_count": int(by_id[pid].get("missing_count") or 1) + 1,
+                        "closure_held": True,
+                    },
+                    **observed,
+                },
+            )
+            for pid in plan.hold
+        )
         for pid in plan.close:
             doc = by_id[pid]
             last_span = len(doc.get("spans") or [None]) - 1
             operations.append(
                 UpdateOne(
-                    {"_id": pid, "status": "open", "last_seen_at": {"$lt": started_at}},
+                    {"_id": pid, **still_unseen, "missing_since": doc["missing_since"]},
                     {
                         "$set": {
                             "status": "closed",
@@ -452,7 +558,8 @@ class PostingStore:
                             "closed_run_id": run.run_id,
                             f"spans.{last_span}.to": doc["last_seen_at"],
                         },
-                        "$unset": {"missing_since": "", "missing_run_id": ""},
+                        "$unset": {**dict.fromkeys(MISSING_FIELDS, ""), "closure_held": ""},
+                        **observed,
                     },
                 )
             )
@@ -460,6 +567,40 @@ class PostingStore:
             self._bulk(self.postings, operations)
         self._close_current_versions(plan.close, by_id)
         return plan
+
+    def board_counts(
+        self,
+        run: RunOutcome,
+        scope: dict[str, Any],
+        query: dict[str, Any],
+        unseen: list[dict[str, Any]],
+    ) -> BoardCounts:
+        """What the guards weigh a run's closures against. The group and day counts cost
+        queries, so they are made only when the run may close something."""
+        open_in_scope = self.postings.count_documents(query)
+        if not any(doc.get("missing_since") is not None for doc in unseen):
+            return BoardCounts(open_in_scope)
+        by_group: dict[str, int] = {}
+        for name in ("business_category", "country_code"):
+            for row in self.postings.aggregate(
+                [{"$match": query}, {"$group": {"_id": f"${name}", "n": {"$sum": 1}}}]
+            ):
+                by_group[f"{name}={row['_id'] or ''}"] = row["n"]
+        assert run.started_at is not None
+        midnight = run.started_at.replace(hour=0, minute=0, second=0, microsecond=0)
+        same_day = {
+            "source": scope["source"],
+            "_id": {"$ne": run.run_id},
+            "started_at": {"$gte": midnight, "$lt": midnight + timedelta(days=1)},
+            "closure.closed": {"$gt": 0},
+        }
+        closed_today = sum(
+            doc["closure"]["closed"] for doc in self.runs.find(same_day, {"closure.closed": 1})
+        )
+        open_in_source = self.postings.count_documents(
+            {"source": scope["source"], "status": "open"}
+        )
+        return BoardCounts(open_in_scope, by_group, open_in_source, closed_today)
 
     def _close_current_versions(self, closed: Iterable[str], by_id: dict[str, Any]) -> None:
         """A closed posting's current version was last seen when the posting was."""

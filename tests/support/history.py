@@ -7,9 +7,19 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from pymongo.database import Database
+
+#: The simulated start of day 0 of the tests' runs.
+CLOCK_EPOCH = datetime(2026, 7, 1, 6, 0, tzinfo=UTC)
+
+
+def day_clock(day: float) -> str:
+    """``JOBTRACKER_CLOCK_START`` of a run on simulated day ``day`` (fractions: later that day).
+
+    Closures are confirmed only by a run of a later UTC day, so daily runs must be dated."""
+    return (CLOCK_EPOCH + timedelta(days=day)).isoformat()
 
 
 @dataclass
