@@ -14,30 +14,9 @@ from pymongo.database import Database
 from scrapy.utils.defer import deferred_f_from_coro_f
 
 from tests.support.crawling import CrawlResult, run_crawl
-from tests.support.history import day_clock, expected_history, store_mismatches
+from tests.support.history import content_of, day_clock, expected_history, store_mismatches
 
 DAYS = range(11)
-CONTENT = (
-    "title",
-    "description",
-    "basic_qualifications",
-    "preferred_qualifications",
-    "job_category",
-    "job_family",
-    "business_category",
-    "company_name",
-    "location",
-    "posted_date",
-)
-
-
-def content_of(job: dict[str, Any]) -> tuple[str, ...]:
-    """What a researcher would call the posting's content: its texts and labels, whitespace
-    aside (a trailing space added to a title is no edit)."""
-    return (
-        *(" ".join(str(job.get(name) or "").split()) for name in CONTENT),
-        *job.get("locations", []),
-    )
 
 
 def store_settings(db: Database, mongo_uri: str, **extra: Any) -> dict[str, Any]:

@@ -16,26 +16,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from pymongo import MongoClient
 from scrapy.utils.defer import deferred_f_from_coro_f
 
-from jobtracker.mongo_test_server import ensure_jar, start
 from tests.support.crawling import run_crawl
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY0 = datetime(2026, 7, 1, 6, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def frozen_store(tmp_path: Path):
-    """A MongoDB test server of this test's own (it will be frozen and thawed)."""
-    server = start(port=0, log_path=tmp_path / "mongo.log", jar=ensure_jar())
-    try:
-        yield server
-    finally:
-        os.kill(server.pid, signal.SIGCONT)
-        server.stop()
 
 
 @deferred_f_from_coro_f

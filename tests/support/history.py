@@ -6,10 +6,35 @@ Runs are named ``day<N>`` (their ``_job``); :class:`RunClock` maps stored times 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pymongo.database import Database
+
+CONTENT = (
+    "title",
+    "description",
+    "basic_qualifications",
+    "preferred_qualifications",
+    "job_category",
+    "job_family",
+    "business_category",
+    "company_name",
+    "location",
+    "posted_date",
+)
+
+
+def content_of(job: dict[str, Any]) -> tuple[str, ...]:
+    """What a researcher would call the posting's content: its texts and labels, whitespace
+    aside (a trailing space added to a title is no edit)."""
+    return (
+        *(" ".join(str(job.get(name) or "").split()) for name in CONTENT),
+        *job.get("locations", []),
+    )
+
 
 #: The simulated start of day 0 of the tests' runs.
 CLOCK_EPOCH = datetime(2026, 7, 1, 6, 0, tzinfo=UTC)
@@ -36,8 +61,14 @@ class Expected:
     versions: int = 1
 
 
-def expected_history(live_by_day: dict[int, dict[str, tuple]]) -> dict[str, Expected]:
-    """Replay DESIGN.md §5 over complete daily runs: ``live_by_day[d]`` maps id -> content."""
+def expected_history(
+    live_by_day: dict[int, dict[str, tuple]], blind_by_day: dict[int, set[str]] | None = None
+) -> dict[str, Expected]:
+    """Replay the lifecycle rules (docs/store.md) over daily runs: ``live_by_day[d]`` maps the
+    ids a day's runs saw to their content; ``blind_by_day[d]`` holds ids those runs could
+    neither see nor count as missing (their partition was incomplete, or hidden by a fault
+    that the guards hold)."""
+    blind_by_day = blind_by_day or {}
     state: dict[str, Expected] = {}
     for day, live in live_by_day.items():
         for pid, revision in live.items():
@@ -54,7 +85,7 @@ def expected_history(live_by_day: dict[int, dict[str, tuple]]) -> dict[str, Expe
             posting.missing = None
             posting.last = day
         for pid, posting in state.items():
-            if pid in live or posting.status == "closed":
+            if pid in live or posting.status == "closed" or pid in blind_by_day.get(day, ()):
                 continue
             if posting.missing is None:
                 posting.missing = day
@@ -83,10 +114,20 @@ class RunClock:
         raise AssertionError(f"{moment} is inside no run")
 
 
-def store_mismatches(db: Database, expected: dict[str, Expected]) -> list[tuple[str, dict, dict]]:
+def day_of(moment: datetime | None) -> int | None:
+    """The simulated day of a time written by a run dated with :func:`day_clock`."""
+    return None if moment is None else (moment - CLOCK_EPOCH.replace(hour=0)).days
+
+
+def store_mismatches(
+    db: Database,
+    expected: dict[str, Expected],
+    day: Callable[[datetime | None], int | None] | None = None,
+) -> list[tuple[str, dict, dict]]:
     """Postings whose stored lifecycle differs from ``expected`` (keyed by ``source_id``):
-    ``(source_id, stored, expected)`` triples; the stored ids must be exactly the expected."""
-    clock = RunClock(db)
+    ``(source_id, stored, expected)`` triples; the stored ids must be exactly the expected.
+    ``day`` maps stored times to days (default: the interval of the run ``day<N>``)."""
+    clock_day = day or RunClock(db).day
     stored = {doc["source_id"]: doc for doc in db.postings.find()}
     versions = Counter(doc["posting_id"] for doc in db.posting_versions.find())
     assert set(stored) == set(expected)
@@ -94,12 +135,12 @@ def store_mismatches(db: Database, expected: dict[str, Expected]) -> list[tuple[
     for pid, want in expected.items():
         doc = stored[pid]
         got = {
-            "first": clock.day(doc["first_seen_at"]),
-            "last": clock.day(doc["last_seen_at"]),
+            "first": clock_day(doc["first_seen_at"]),
+            "last": clock_day(doc["last_seen_at"]),
             "status": doc["status"],
-            "closed": clock.day(doc.get("closed_at")),
-            "missing": clock.day(doc.get("missing_since")),
-            "spans": [[clock.day(s["from"]), clock.day(s["to"])] for s in doc["spans"]],
+            "closed": clock_day(doc.get("closed_at")),
+            "missing": clock_day(doc.get("missing_since")),
+            "spans": [[clock_day(s["from"]), clock_day(s["to"])] for s in doc["spans"]],
             "versions": versions[doc["_id"]],
             "version": doc["version"],
         }

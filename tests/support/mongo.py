@@ -8,14 +8,16 @@ the test session itself (built with Maven on first use) and stopped at its end.
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from jobtracker.mongo_test_server import MongoTestServerError, ensure_jar, start
+from jobtracker.mongo_test_server import MongoTestServer, MongoTestServerError, ensure_jar, start
 
 
 @pytest.fixture(scope="session")
@@ -49,3 +51,14 @@ def mongo_db(mongo_uri: str) -> Iterator[Database]:
             client.drop_database(name)
         finally:
             client.close()
+
+
+@pytest.fixture
+def frozen_store(tmp_path: Path) -> Iterator[MongoTestServer]:
+    """A MongoDB test server of the test's own, which it may freeze (SIGSTOP) and thaw."""
+    server = start(port=0, log_path=tmp_path / "mongo.log", jar=ensure_jar())
+    try:
+        yield server
+    finally:
+        os.kill(server.pid, signal.SIGCONT)
+        server.stop()
