@@ -3,13 +3,15 @@
 Broken stores are built by inserting documents directly (one broken posting per case, beside
 healthy ones); one store is written by ``PostingStore.save_page`` and the closure code and must
 verify clean. The documented MongoDB queries (docs/store.md) are run against the same broken
-store and must find what ``verify_store`` finds.
+store and must find what ``verify_store`` finds. The command itself runs as a child process.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -493,3 +495,88 @@ def test_a_run_that_finishes_while_being_abandoned_keeps_its_record(mongo_db, mo
 def test_verify_refuses_a_stale_after_that_is_not_positive(mongo_db) -> None:
     with pytest.raises(ValueError, match="stale_after"):
         verify_store(mongo_db, now=NOW, stale_after=timedelta(0))
+
+
+# -- the command -----------------------------------------------------------------------------
+
+
+def jobtracker(*args: str, uri: str | None = None, db: str | None = None, **env: str):
+    """``python -m jobtracker.cli verify ...`` as a child process, its clock at NOW."""
+    import os
+
+    command = [sys.executable, "-m", "jobtracker.cli", "verify", *args]
+    if uri:
+        command += ["--mongo-uri", uri]
+    if db:
+        command += ["--database", db]
+    environment = {**os.environ, "JOBTRACKER_CLOCK_START": NOW.isoformat(), **env}
+    environment.pop("MONGO_URI", None)
+    return subprocess.run(
+        command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_command_exit_status_and_output(mongo_db, mongo_uri) -> None:
+    healthy(mongo_db)
+    clean = jobtracker(uri=mongo_uri, db=mongo_db.name)
+    assert clean.returncode == 0, clean.stderr
+    lines = clean.stdout.splitlines()
+    assert lines[0].startswith(f"Verified database {mongo_db.name}: 3 postings, 4 versions")
+    assert [line.split()[:2] for line in lines[1:11]] == [[kind, "0"] for kind in KINDS]
+    assert lines[-1] == "verdict: clean (every invariant holds)"
+
+    # Only derivable damage: --repair leaves a clean store and exits 0.
+    mongo_db.postings.update_one({"_id": "amazon_jobs:1000"}, {"$set": {"content_hash": "x"}})
+    mongo_db.crawl_runs.insert_one(run("crashed", T0 + DAY, None))
+    found = jobtracker("--json", uri=mongo_uri, db=mongo_db.name)
+    assert found.returncode == 1, found.stderr
+    result = json.loads(found.stdout)
+    assert result["clean"] is False and result["total"] == 2
+    assert result["violations"]["content_hash"]["examples"] == ["amazon_jobs:1000"]
+    assert result["violations"]["stale_runs"] == {
+        "check": KINDS["stale_runs"],
+        "count": 1,
+        "repairable": 1,
+        "examples": ["crashed"],
+    }
+    fixed = jobtracker("--repair", uri=mongo_uri, db=mongo_db.name)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    out = fixed.stdout.splitlines()
+    assert [line.split()[1] for line in out[1:11]] == ["0"] * 5 + ["1", "0", "0", "0", "1"]
+    assert out[11] == (
+        "Repaired: 1 stale runs abandoned (crashed); 1 posting content hashes set from version n"
+    )
+    assert out[12] == "After repair:"
+    assert out[13].startswith(f"Verified database {mongo_db.name}: 3 postings, 4 versions")
+    assert out[-1] == "verdict: clean (every invariant holds)"
+
+    # Damage that is not derivable remains: exit 1 after --repair.
+    mongo_db.postings.update_one({"_id": "amazon_jobs:1000"}, {"$set": {"spans": []}})
+    left = jobtracker("--repair", "--json", uri=mongo_uri, db=mongo_db.name)
+    assert left.returncode == 1, left.stderr
+    result = json.loads(left.stdout)
+    assert result["clean"] is False and result["after"]["violations"]["spans"]["count"] == 1
+    assert result["repaired"]["abandoned_runs"] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["--stale-after", "0"], {}, "--stale-after 0: give hours"),
+        (["--stale-after", "nan"], {}, "--stale-after nan: give hours"),
+        (["--stale-after", "soon"], {}, "argument --stale-after: invalid float value"),
+        ([], {"JOBTRACKER_CLOCK_START": "yesterday"}, "JOBTRACKER_CLOCK_START='yesterday'"),
+        (["--mongo-uri", "http://nowhere"], {}, "bad MongoDB URI"),
+    ],
+)
+def test_the_command_refuses_bad_input_with_exit_2(args, env, message) -> None:
+    done = jobtracker(*args, **env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_command_says_in_one_line_that_mongodb_is_unreachable() -> None:
+    done = jobtracker(uri="mongodb://127.0.0.1:9/")
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert "jobtracker verify: error: cannot reach MongoDB at mongodb://127.0.0.1:9/" in done.stderr
