@@ -1,5 +1,6 @@
 """``jobtracker verify``: check the store's invariants over the whole store, and repair what is
-derivable (DESIGN rule 9; the checks and their MongoDB queries are in ``docs/store.md``).
+derivable. The checks, their MongoDB queries and the repairs: ``docs/store.md``, "Checking
+the store".
 
 One pass over ``postings`` sorted by ``_id`` and one over ``posting_versions`` sorted by
 ``(posting_id, version)`` (the unique ``posting_version`` index), merged like a merge-join: a
@@ -10,8 +11,8 @@ time, whatever the size of the store. Only the fields the checks need are read.
   violation kind (:data:`KINDS`), and the plan of what :func:`repair_store` may fix.
 - :func:`repair_store` applies that plan in bulk writes and returns a :class:`RepairReport`;
   verify again to see what remains (overlapping spans and the like are only reported).
-- :func:`abandon_stale_runs` marks runs that never finished as ``abandoned`` (a crawl calls it
-  when it starts; ``repair_store`` calls it too).
+- :func:`abandon_stale_runs` marks runs that never finished as ``abandoned`` (for a crawl to
+  call when it starts; ``repair_store`` calls it too).
 
 Every time read from MongoDB is compared as timezone-aware UTC (a client opened without
 ``tz_aware`` returns naive UTC times: they are read as UTC). No Scrapy here.
@@ -176,9 +177,12 @@ class VerifyReport:
             lines.append(line)
         if self.running:
             shown = ", ".join(self.running[:EXAMPLES])
+            many = len(self.running) > 1
             lines.append(
-                f"note: {len(self.running)} crawl run{'s are' if len(self.running) > 1 else ' is'}"
-                f" still running ({shown}): what it writes may look broken until it finishes"
+                f"note: {_plural(len(self.running), 'crawl run')} "
+                f"{'are' if many else 'is'} still running ({shown}): what "
+                f"{'they write' if many else 'it writes'} may look broken until "
+                f"{'they finish' if many else 'it finishes'}"
             )
         return lines
 
@@ -233,15 +237,19 @@ class RepairReport:
         if self.abandoned_runs:
             shown = ", ".join(self.abandoned_runs[:EXAMPLES])
             more = ", ..." if len(self.abandoned_runs) > EXAMPLES else ""
-            parts.append(f"{len(self.abandoned_runs)} stale runs abandoned ({shown}{more})")
+            parts.append(f"{_plural(len(self.abandoned_runs), 'stale run')} abandoned "
+                         f"({shown}{more})")  # fmt: skip
         if self.removed_versions:
-            parts.append(f"{self.removed_versions:,} orphan versions removed")
+            parts.append(f"{_plural(self.removed_versions, 'orphan version')} removed")
         if self.made_current:
-            parts.append(f"{self.made_current:,} versions made current (open postings)")
+            parts.append(f"{_plural(self.made_current, 'open posting')}: version n made current")
         if self.ended_current:
-            parts.append(f"{self.ended_current:,} versions no longer current")
+            parts.append(f"{_plural(self.ended_current, 'version')} no longer current")
         if self.content_hashes:
-            parts.append(f"{self.content_hashes:,} posting content hashes set from version n")
+            parts.append(
+                f"{_plural(self.content_hashes, 'content hash', 'content hashes')} set from "
+                "version n"
+            )
         lines = ["Repaired: " + ("; ".join(parts) if parts else "nothing")]
         if self.skipped:
             lines.append(f"Not repaired: {self.skipped}")
@@ -601,6 +609,11 @@ def _bulk(collection: Collection, operations: list[UpdateOne]) -> int:
 
 
 # -- text ------------------------------------------------------------------------------------
+
+
+def _plural(count: int, word: str, words: str | None = None) -> str:
+    """``"1 stale run"``, ``"2 stale runs"``."""
+    return f"{count:,} {word if count == 1 else words or word + 's'}"
 
 
 def _hours(delta: timedelta) -> float | int:
