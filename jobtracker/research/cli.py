@@ -89,11 +89,16 @@ def _phrase(value: str | None, what: str = "PHRASE") -> str | None:
     return value
 
 
-def _connect(args: argparse.Namespace) -> Any:
+def connect_args(args: argparse.Namespace) -> Any:
+    """The database named by ``--mongo-uri``/``--database`` (else the environment's), checked
+    to answer; for every command that takes :func:`mongo_options`."""
     from jobtracker.research.connection import connect, default_database, default_uri
 
     uri = args.mongo_uri or default_uri()
     return connect(uri, args.database or default_database())
+
+
+_connect = connect_args
 
 
 def _fmt(args: argparse.Namespace) -> str:
@@ -160,6 +165,11 @@ def _handler(function: Handler) -> Handler:
             return 130
 
     return run
+
+
+#: The error handling of every ``jobtracker`` command that reads MongoDB: bad input is one line
+#: and exit 2, an unreachable or failing MongoDB one line and exit 1, never a traceback.
+command_handler = _handler
 
 
 def _emit(frame: Any, args: argparse.Namespace, caption: str | None = None) -> None:
@@ -483,6 +493,11 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
     dates.add_argument("--since", metavar="YYYY-MM-DD", help="first day (default: first observed)")
     dates.add_argument("--until", metavar="YYYY-MM-DD", help="last day (default: last observed)")
     return {"db": db, "out": out, "filters": filters, "fields": fields, "dates": dates}
+
+
+def mongo_options() -> argparse.ArgumentParser:
+    """A parent parser with ``--mongo-uri`` and ``--database``, as every command has them."""
+    return _parents()["db"]
 
 
 def register(subparsers: Any) -> None:
