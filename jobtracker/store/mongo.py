@@ -200,31 +200,6 @@ class PostingStore:
             {"$set": {"spill_imported": {"postings": postings, **result.as_dict()}}},
         )
 
-    def abandon_stale_runs(self, now: datetime, older_than: timedelta) -> list[str]:
-        """Runs still unfinished ``older_than`` after their start were killed: mark them
-        ``abandoned`` (their sightings stand, their closures never happen)."""
-        cutoff = utc_ms(now - older_than)
-        stale = [
-            doc["_id"]
-            for doc in self.runs.find({"finished_at": None, "started_at": {"$lt": cutoff}}, {})
-        ]
-        for run_id in stale:
-            self.runs.update_one(
-                {"_id": run_id, "finished_at": None},
-                {
-                    "$set": {
-                        "finished_at": utc_ms(now),
-                        "finish_reason": "abandoned",
-                        "complete": False,
-                        "closure": {
-                            "applied": False,
-                            "blocked_reason": "the run never finished (abandoned)",
-                        },
-                    }
-                },
-            )
-        return stale
-
     def running_runs(self, run_ids: Iterable[str]) -> set[str]:
         """Which of these runs are recorded as still running."""
         return {

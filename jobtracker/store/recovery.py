@@ -17,6 +17,7 @@ from pathlib import Path
 
 from jobtracker.store import spool
 from jobtracker.store.mongo import PageResult, PostingStore
+from jobtracker.store.verify import abandon_stale_runs
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def recover(
         store.finish_run(run_id, update)
         path.unlink()
         recovery.finished.append(run_id)
-    recovery.abandoned = store.abandon_stale_runs(now, abandon_after)
+    recovery.abandoned = abandon_stale_runs(store.db, now=now, older_than=abandon_after)
     spills = {path.stem: path for path in spool.unsaved_files(var_dir)}
     still_running = store.running_runs(spills)
     for run_id, path in spills.items():
