@@ -302,8 +302,9 @@ def crawl_day(store: PostingStore, day: int, seen: dict[str, str]) -> None:
         finish_reason="finished",
         keyword_run=False,
         partitions=[{"key": "all", "split_by": "business_category", "complete": True}],
+        started_at=started,
     )
-    plan = store.apply_closures(outcome, {"source": "amazon_jobs"}, started)
+    plan = store.apply_closures(outcome, {"source": "amazon_jobs"})
     store.finish_run(
         run_id,
         {
