@@ -11,12 +11,18 @@ never be presumed gone.
 
 For every partition the :class:`CrawlLedger` records what the site promised, which unique ids
 were fetched, and which pages failed, and decides whether the partition is **complete**: every
-page came back valid and the fetched count reconciles with the promise within a tolerance.
+page came back valid, the listing's own ``hits`` agree with the promise (the parent's facet
+count) and the fetched count reconciles with those ``hits``, each within a tolerance. A listing
+that contradicts its facet count (a valid page saying ``hits: 0`` for a category the facet counts
+120 in) is incomplete, never "complete and empty"; so is a partition whose facet call
+contradicts itself or its promise (``facet_consistent`` False), and the closure rules trust
+nothing below such a partition.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +84,51 @@ def tolerance_for(expected: int, absolute: int, relative: float) -> int:
     return max(absolute, math.ceil(relative * expected))
 
 
+def facet_problem(
+    dimension: str,
+    counts: Mapping[str, int] | None,
+    *,
+    hits: int,
+    window: int,
+    promised: int | None,
+    tolerance_abs: int = 2,
+    tolerance_rel: float = 0.005,
+) -> str | None:
+    """Why a facet call's counts of ``dimension`` cannot be trusted to split its partition, or
+    None when they are consistent.
+
+    ``hits`` is what the same response reports (saturated at ``window``), ``promised`` the
+    partition's count from its parent's facet (None for the root). A single-valued facet counts
+    every posting once: below the window its counts sum to ``hits``; at the window they sum to
+    at least the window; and they reconcile with ``promised``. A multi-valued facet counts a
+    posting under several values or none (a virtual posting has no state), so only a sum short
+    of ``hits`` is a contradiction. ``counts`` None: the response lacks the facet.
+    """
+    if counts is None:
+        return f"response lacks the {dimension} facet" if hits > 0 else None
+    total = sum(counts.values())
+    reachable = min(hits, window)
+    if dimension in MULTI_VALUED:
+        if total < reachable - tolerance_for(reachable, tolerance_abs, tolerance_rel):
+            return (
+                f"{dimension} facet counts sum to {total}, short of the {hits} hits the "
+                "response reports"
+            )
+        return None
+    if hits < window:
+        if abs(total - hits) > tolerance_for(hits, tolerance_abs, tolerance_rel):
+            return f"{dimension} facet counts sum to {total}, the response reports {hits} hits"
+    elif total < window:
+        return (
+            f"{dimension} facet counts sum to {total}, below the {hits} hits the response reports"
+        )
+    if promised is not None and abs(total - promised) > tolerance_for(
+        promised, tolerance_abs, tolerance_rel
+    ):
+        return f"{dimension} facet counts sum to {total}, the parent's facet count is {promised}"
+    return None
+
+
 @dataclass
 class PartitionState:
     """Accounting for one partition."""
@@ -85,9 +136,13 @@ class PartitionState:
     partition: Partition
     parent: str | None
     promised: int | None = None
-    """What the site promised: the parent's facet count (or the partition's own ``hits``)."""
+    """What the site promised: the parent's facet count (or, for a keyword run's root, the
+    first page's ``hits``). The listing's own ``hits`` must agree with it."""
     latest_hits: int | None = None
     """The most recent ``hits`` this partition's own pages reported (capped at the window)."""
+    facet_consistent: bool | None = None
+    """Whether this partition's facet call was consistent (see :func:`facet_problem`); None
+    when no facet call of it was answered (a partition that was not split)."""
     ids: set[str] = field(default_factory=set)
     pages_planned: int = 0
     pages_ok: int = 0
@@ -104,8 +159,8 @@ class PartitionState:
 
     @property
     def expected(self) -> int | None:
-        """The count to reconcile against: the partition's own latest ``hits`` when it is
-        trustworthy (below the window), else the promise from the parent's facet."""
+        """The count the fetched ids must reconcile with: a listed partition's own latest
+        ``hits`` (which must in turn agree with the promise), a split one's promise."""
         if self.latest_hits is not None and self.split_by is None:
             return self.latest_hits
         return self.promised
@@ -122,6 +177,7 @@ class PartitionState:
             "pages_ok": self.pages_ok,
             "pages_failed": self.pages_failed,
             "complete": bool(self.complete),
+            "facet_consistent": self.facet_consistent,
             "problems": list(self.problems),
         }
 
@@ -169,6 +225,31 @@ class CrawlLedger:
         """Something other than a failed page keeps this partition from being complete."""
         self.states[key].problems.append(reason)
 
+    def record_facets(
+        self, key: str, dimension: str, counts: Mapping[str, int] | None, hits: int, window: int
+    ) -> bool:
+        """A facet call of this partition came back: the partition is split by ``dimension``
+        (unless the response lacks that facet); judge the call (see :func:`facet_problem`).
+
+        Returns whether it is consistent; an inconsistent one makes the partition incomplete
+        and marks it ``facet_consistent = False``, so closures trust nothing below it."""
+        state = self.states[key]
+        if counts is not None:
+            state.split_by = dimension
+        problem = facet_problem(
+            dimension,
+            counts,
+            hits=hits,
+            window=window,
+            promised=state.promised,
+            tolerance_abs=self.tolerance_abs,
+            tolerance_rel=self.tolerance_rel,
+        )
+        state.facet_consistent = problem is None
+        if problem is not None:
+            state.problems.append(problem)
+        return problem is None
+
     # -- the verdict -------------------------------------------------------------------
     def finalize(self) -> None:
         """Decide completeness bottom-up (children before parents)."""
@@ -189,8 +270,17 @@ class CrawlLedger:
             for child in children:
                 union |= child.ids
             state.ids = union
-        elif state.pages_ok < state.pages_planned:
-            return False
+        else:
+            if state.pages_ok < state.pages_planned:
+                state.problems.append(
+                    f"{state.pages_planned - state.pages_ok} of {state.pages_planned} pages "
+                    "never came back"
+                )
+                return False
+            contradiction = self._listing_contradiction(state)
+            if contradiction is not None:
+                state.problems.append(contradiction)
+                return False
         expected = state.expected
         if expected is None:
             return False
@@ -203,7 +293,22 @@ class CrawlLedger:
             )
             return False
         slack = tolerance_for(expected, self.tolerance_abs, self.tolerance_rel)
-        return abs(len(state.ids) - expected) <= slack
+        if abs(len(state.ids) - expected) > slack:
+            listed = "listed" if state.split_by is None else "promised"
+            state.problems.append(f"fetched {len(state.ids)} postings of the {expected} {listed}")
+            return False
+        return True
+
+    def _listing_contradiction(self, state: PartitionState) -> str | None:
+        """A listed partition whose own ``hits`` disagree with its promise beyond the
+        tolerance contradicts its facet count: it cannot vouch for the postings counted."""
+        if state.latest_hits is None or state.promised is None:
+            return None
+        slack = tolerance_for(state.promised, self.tolerance_abs, self.tolerance_rel)
+        if abs(state.latest_hits - state.promised) <= slack:
+            return None
+        source = "the facet count" if state.parent is not None else "the first page's hits"
+        return f"listing hits {state.latest_hits} contradict {source} {state.promised}"
 
     # -- reporting ---------------------------------------------------------------------
     def leaves(self) -> list[PartitionState]:

@@ -192,6 +192,36 @@ async def test_a_partition_that_keeps_failing_is_marked_incomplete(start_sim) ->
     assert expected_elsewhere <= set(result.ids)
 
 
+@deferred_f_from_coro_f
+async def test_a_category_listing_empty_while_its_facet_counts_it_is_incomplete(
+    start_sim,
+) -> None:
+    """The site answers a category's listing with a valid page saying ``hits: 0`` while the
+    facet call counts it: that is a contradiction, never "complete and empty"."""
+    sim = start_sim(size=3000, seed=15)
+    truth = sim.truth()
+    counts = Counter(t["business_category"] for t in truth)
+    category = counts.most_common(4)[-1][0]
+    assert counts[category] > PAGE
+    sim.set_faults(empty_listing_categories=[category])
+
+    result = await run_crawl(base_url=sim.url)
+
+    assert result.finish_reason == "finished"
+    assert_no_duplicates(result)
+    parts = partitions(result)
+    broken = parts[f"business_category={category}"]
+    assert broken["promised"] == counts[category]
+    assert broken["fetched"] == 0
+    assert not broken["complete"]
+    assert f"listing hits 0 contradict the facet count {counts[category]}" in broken["problems"]
+    assert not parts["all"]["complete"]
+    assert result.stats["jobtracker/run_complete"] is False
+    others = [p for key, p in parts.items() if key not in ("all", broken["key"])]
+    assert others and all(p["complete"] for p in others)
+    assert set(result.ids) == {t["id_icims"] for t in truth if t["business_category"] != category}
+
+
 @pytest.mark.parametrize(
     ("size", "seed", "window", "day"),
     [

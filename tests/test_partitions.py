@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from jobtracker.partitions import ROOT_KEY, CrawlLedger, Partition, page_offsets, tolerance_for
+from jobtracker.partitions import (
+    ROOT_KEY,
+    CrawlLedger,
+    Partition,
+    facet_problem,
+    page_offsets,
+    tolerance_for,
+)
 
 
 @pytest.mark.parametrize(
@@ -44,8 +51,8 @@ def test_tolerance() -> None:
     assert tolerance_for(10_000, 2, 0.005) == 50
 
 
-def build_ledger() -> tuple[CrawlLedger, Partition, Partition]:
-    ledger = CrawlLedger(tolerance_abs=0, tolerance_rel=0.0)
+def build_ledger(tolerance_abs: int = 0) -> tuple[CrawlLedger, Partition, Partition]:
+    ledger = CrawlLedger(tolerance_abs=tolerance_abs, tolerance_rel=0.0)
     root = Partition()
     ledger.add(root, parent=None, promised=250)
     ledger.root_ok = True
@@ -90,13 +97,118 @@ def test_missing_page_or_short_count_is_incomplete() -> None:
     assert not ledger.get(b.key).complete
 
 
-def test_the_partitions_own_hits_is_what_reconciles() -> None:
-    ledger, a, b = build_ledger()
+def test_a_board_that_moved_a_little_still_reconciles() -> None:
+    """The fetched ids reconcile with the listing's own hits, and those with the facet count,
+    each within the tolerance: a board that shrank or grew a little stays complete."""
+    ledger, a, b = build_ledger(tolerance_abs=2)
     ledger.record_page(a.key, [str(i) for i in range(100)], 149)  # board shrank by one
     ledger.record_page(a.key, [str(i) for i in range(100, 149)], 149)
-    ledger.record_page(b.key, [f"b{i}" for i in range(100)], 100)
+    ledger.record_page(b.key, [f"b{i}" for i in range(100)], 102)  # grew by two
+    ledger.record_page(b.key, [f"b{i}" for i in range(100, 102)], 102)  # the page added for it
+    ledger.get(b.key).pages_planned = 2
     ledger.finalize()
     assert ledger.get(a.key).complete
+    assert ledger.get(b.key).complete
+    assert ledger.complete()
+
+
+def test_a_valid_empty_listing_does_not_close_a_category_its_facet_counts() -> None:
+    ledger, a, b = build_ledger(tolerance_abs=2)
+    ledger.record_page(a.key, [], 0)  # a valid page: error null, hits 0, jobs []
+    ledger.record_page(a.key, [], 0)
+    ledger.record_page(b.key, [f"b{i}" for i in range(100)], 100)
+    ledger.finalize()
+    assert not ledger.get(a.key).complete
+    assert ledger.get(a.key).problems == ["listing hits 0 contradict the facet count 150"]
+    assert ledger.get(b.key).complete
+    assert not ledger.complete()
+
+
+def test_listing_hits_beyond_the_tolerance_of_the_facet_count_are_incomplete() -> None:
+    ledger, a, b = build_ledger(tolerance_abs=2)
+    ledger.record_page(a.key, [str(i) for i in range(100)], 160)  # 10 more than the facet
+    ledger.record_page(a.key, [str(i) for i in range(100, 160)], 160)
+    ledger.record_page(b.key, [f"b{i}" for i in range(100)], 100)
+    ledger.finalize()
+    state = ledger.get(a.key)
+    assert len(state.ids) == state.latest_hits == 160  # everything listed was fetched
+    assert not state.complete
+    assert state.problems == ["listing hits 160 contradict the facet count 150"]
+
+
+def test_fetched_short_of_the_listing_says_so() -> None:
+    ledger, a, b = build_ledger(tolerance_abs=2)
+    ledger.record_page(a.key, [str(i) for i in range(100)], 150)
+    ledger.record_page(a.key, [str(i) for i in range(100, 140)], 150)
+    ledger.record_page(b.key, [f"b{i}" for i in range(100)], 100)
+    ledger.finalize()
+    assert not ledger.get(a.key).complete
+    assert ledger.get(a.key).problems == ["fetched 140 postings of the 150 listed"]
+
+
+@pytest.mark.parametrize(
+    ("dimension", "counts", "hits", "promised", "problem"),
+    [
+        # the root of a full crawl: hits saturate at the window, the counts sum past it
+        ("business_category", {"aws": 12_000, "legal": 10_000}, 10_000, None, None),
+        ("business_category", {"aws": 9_000, "legal": 900}, 10_000, None,
+         "business_category facet counts sum to 9900, below the 10000 hits the response reports"),
+        # below the window the counts of a single-valued facet sum to the hits
+        ("business_category", {"legal": 120, "pxt": 80}, 201, None, None),
+        ("business_category", {"legal": 120, "pxt": 80}, 300, None,
+         "business_category facet counts sum to 200, the response reports 300 hits"),
+        # and to the partition's own promise from its parent's facet
+        ("normalized_country_code", {"USA": 7_000, "IND": 5_000}, 10_000, 12_030, None),
+        ("normalized_country_code", {"USA": 7_000, "IND": 4_000}, 10_000, 12_000,
+         "normalized_country_code facet counts sum to 11000, the parent's facet count is 12000"),
+        ("normalized_country_code", {}, 10_000, 12_000,
+         "normalized_country_code facet counts sum to 0, below the 10000 hits the response "
+         "reports"),
+        # a multi-valued facet counts a posting under several values or none
+        ("normalized_state_name", {"Texas": 6_000, "Washington": 6_500}, 10_000, 12_000, None),
+        ("normalized_state_name", {"Texas": 600}, 10_000, 12_000,
+         "normalized_state_name facet counts sum to 600, short of the 10000 hits the response "
+         "reports"),
+        ("business_category", None, 10_000, None, "response lacks the business_category facet"),
+        ("business_category", None, 0, None, None),
+        ("business_category", {}, 0, None, None),  # the whole board gone: consistent, not safe
+    ],
+)  # fmt: skip
+def test_facet_problem(
+    dimension: str,
+    counts: dict[str, int] | None,
+    hits: int,
+    promised: int | None,
+    problem: str | None,
+) -> None:
+    assert facet_problem(dimension, counts, hits=hits, window=10_000, promised=promised) == problem
+
+
+def test_an_inconsistent_facet_call_leaves_its_partition_incomplete() -> None:
+    ledger = CrawlLedger()
+    root = Partition()
+    ledger.add(root, parent=None, promised=None)
+    ledger.root_ok = True
+    assert ledger.record_facets(ROOT_KEY, "business_category", {"aws": 12_000}, 10_000, 10_000)
+    aws = ledger.add(root.child("business_category", "aws"), parent=ROOT_KEY, promised=12_000)
+    country = "normalized_country_code"
+    assert not ledger.record_facets(aws.key, country, {"USA": 500}, 10_000, 10_000)
+    usa = ledger.add(aws.partition.child(country, "USA"), parent=aws.key, promised=500)
+    usa.pages_planned = 5
+    for page in range(5):
+        ledger.record_page(usa.key, [f"u{page}-{i}" for i in range(100)], 500)
+    ledger.finalize()
+    summary = {p["key"]: p for p in ledger.summary()}
+    assert summary[ROOT_KEY]["facet_consistent"] is True
+    assert summary[aws.key]["facet_consistent"] is False
+    assert summary[aws.key]["split_by"] == "normalized_country_code"
+    assert not summary[aws.key]["complete"]
+    assert summary[aws.key]["problems"] == [
+        "normalized_country_code facet counts sum to 500, below the 10000 hits the response reports"
+    ]
+    assert summary[usa.key]["facet_consistent"] is None  # never split
+    assert summary[usa.key]["complete"]  # its own listing reconciled; closures stop above it
+    assert not ledger.complete()
 
 
 def test_empty_partition_is_complete_and_root_needs_its_facet_call() -> None:

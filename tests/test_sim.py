@@ -562,6 +562,93 @@ def test_fault_hide_fraction_is_a_consistent_site_change(sim: SimControl) -> Non
     assert sim.state()["visible"] == len(truth)
 
 
+def test_fault_hide_fraction_hides_the_same_postings_every_day(sim: SimControl) -> None:
+    """The hidden postings are chosen by (fault_seed, id_icims) alone: a posting hidden on one
+    day stays hidden on the next (sustained partial hiding, not a random flicker)."""
+    sim.set_faults(hide_fraction=0.3, fault_seed=9)
+    seen: dict[int, set[str]] = {}
+    live: dict[int, set[str]] = {}
+    for day in (0, 1):
+        sim.control(day=day)
+        seen[day] = set(page_through(sim, [("business_category[]", "legal")])[0])
+        again = set(page_through(sim, [("business_category[]", "legal")])[0])
+        assert again == seen[day]  # the same day answers the same
+        live[day] = {t["id_icims"] for t in sim.truth() if t["business_category"] == "legal"}
+    both = live[0] & live[1]
+    hidden = {day: both - seen[day] for day in (0, 1)}
+    assert hidden[0] and hidden[0] == hidden[1]
+    assert seen[0] & both == seen[1] & both
+    assert 0.2 < len(hidden[0]) / len(both) < 0.4
+
+
+def test_fault_empty_listing_categories_answer_a_valid_empty_page(sim: SimControl) -> None:
+    truth = sim.truth()
+    legal = [t["id_icims"] for t in truth if t["business_category"] == "legal"]
+    pxt = sum(t["business_category"] == "pxt" for t in truth)
+    listing = [("business_category[]", "legal"), ("result_limit", 100), ("sort", "recent")]
+    normal = sim.search(listing)
+    assert normal["hits"] == len(legal) > 100
+    sim.set_faults(empty_listing_categories=["legal"])
+
+    empty = sim.get("/en/search.json", listing)
+    assert empty.status == 200
+    data = empty.json()
+    assert (data["error"], data["hits"], data["jobs"]) == (None, 0, [])
+    assert list(data) == list(normal)  # the real response shape
+    assert data["job_posting_search_request"] == normal["job_posting_search_request"]
+    faceted = sim.search([*listing, ("facets[]", "normalized_country_code")])
+    assert faceted["hits"] == 0 and faceted["facets"] == {"normalized_country_code_facet": []}
+    # The facet call of a full crawl (not filtered by the category) still counts it.
+    root = sim.search([("result_limit", 1), *FACETS])
+    assert facet_dict(root, "business_category")["legal"] == len(legal)
+    assert root["hits"] == 10000
+    # Other categories list as usual, also next to the broken one in the same request.
+    both = sim.search([("business_category[]", "legal"), ("business_category[]", "pxt")])
+    assert both["hits"] == pxt
+    # Detail pages and id lookups still find the postings; the ground truth is unaffected.
+    assert sim.get(f"/en/jobs/{legal[0]}").status == 200
+    assert sim.search({"base_query": legal[0]})["hits"] == 1
+    assert sim.state()["visible"] == len(truth) == len(sim.truth())
+    assert sim.state()["injected"]["empty_listing"] == 3
+
+
+def test_fault_vanish_categories_remove_them_from_the_whole_site(sim: SimControl) -> None:
+    truth = sim.truth()
+    legal = [t["id_icims"] for t in truth if t["business_category"] == "legal"]
+    sim.set_faults(vanish_categories=["legal"])
+
+    root = sim.search([("result_limit", 1), *FACETS])
+    counts = facet_dict(root, "business_category")
+    assert "legal" not in counts and counts
+    assert sum(counts.values()) == len(truth) - len(legal)
+    assert sum(facet_dict(root, "normalized_country_code").values()) == len(truth) - len(legal)
+    listing = sim.search([("business_category[]", "legal"), ("result_limit", 100)])
+    assert (listing["error"], listing["hits"], listing["jobs"]) == (None, 0, [])
+    assert sim.search({"base_query": legal[0]})["hits"] == 0
+    assert sim.get(f"/en/jobs/{legal[0]}").status == 404
+    other = next(t for t in truth if t["business_category"] != "legal")["id_icims"]
+    assert sim.get(f"/en/jobs/{other}").status == 200
+    state = sim.state()
+    assert state["visible"] == len(truth) - len(legal)
+    assert state["live"] == len(truth) == len(sim.truth())  # the truth still has them live
+
+
+def test_fault_vanish_all_is_a_silent_empty_board(sim: SimControl) -> None:
+    truth = sim.truth()
+    sim.set_faults(vanish_all=True)
+
+    root = sim.search([("result_limit", 100), *FACETS])
+    assert (root["error"], root["hits"], root["jobs"]) == (None, 0, [])
+    assert root["facets"] == {"business_category_facet": [], "normalized_country_code_facet": []}
+    assert sim.search({"business_category[]": "legal"})["hits"] == 0
+    assert sim.search({"base_query": truth[0]["id_icims"]})["hits"] == 0
+    assert sim.get(f"/en/jobs/{truth[0]['id_icims']}").status == 404
+    assert sim.state()["visible"] == 0
+    assert len(sim.truth()) == len(truth)
+    sim.set_faults()
+    assert sim.search({"result_limit": 1})["hits"] == 10000
+
+
 def test_control_rejects_bad_input(sim: SimControl) -> None:
     for body in (
         {"day": -1},

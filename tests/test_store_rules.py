@@ -108,6 +108,26 @@ def test_covering_partition(category: str, country: str, complete: bool) -> None
     assert covering_partition_complete(FULL_RUN, category, country) is complete
 
 
+def test_a_facet_call_that_contradicts_itself_vouches_for_nothing_below_it() -> None:
+    partitions = [
+        {"key": "all", "split_by": "business_category", "complete": False,
+         "facet_consistent": True},
+        {"key": "business_category=aws", "split_by": "normalized_country_code",
+         "complete": False, "facet_consistent": False},
+        {"key": "business_category=aws/normalized_country_code=JPN", "split_by": None,
+         "complete": True, "facet_consistent": None},
+        {"key": "business_category=legal", "split_by": None, "complete": True},
+    ]  # fmt: skip
+    run = RunOutcome("r3", "finished", False, partitions)
+    assert not covering_partition_complete(run, "aws", "JPN")  # its own listing reconciled
+    assert not covering_partition_complete(run, "aws", "ITA")  # unlisted, but by a bad facet
+    assert covering_partition_complete(run, "legal", "USA")
+    assert covering_partition_complete(run, "gone-category", "USA")
+    partitions[0]["facet_consistent"] = False
+    assert not covering_partition_complete(run, "legal", "USA")
+    assert not covering_partition_complete(run, "gone-category", "USA")
+
+
 def unseen(
     n: int,
     category: str = "legal",

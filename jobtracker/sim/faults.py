@@ -4,7 +4,10 @@ default).
 Decisions are deterministic per (``fault_seed``, canonical URL, attempt number of that URL), so a
 retry of the same URL gets a fresh roll and a rerun of the same request sequence gets the same
 faults. Burst and ``advance_day_after`` knobs count search requests since the config was set.
-The ``hourly_*`` knobs are applied by ``hourly_http`` (deterministic per site and page number).
+The site-misbehaviour knobs (``hide_fraction``, ``empty_listing_categories``,
+``vanish_categories``, ``vanish_all``) change what the corporate site shows, never the ground
+truth (``/_sim/truth``). The ``hourly_*`` knobs are applied by ``hourly_http`` (deterministic per
+site and page number).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ KINDS = (
     "empty_page",
     "slow",
     "advance_day",
+    "empty_listing",
 )
 
 SOFT_ERROR = "An error occurred while processing your request. Please try again later."
@@ -70,8 +74,31 @@ class FaultConfig(BaseModel):
         0.0,
         ge=0,
         le=1,
-        description="share of the live postings the site stops showing (search and detail pages "
-        "agree: a site change or silent failure); the ground truth is unaffected",
+        description="share of the live postings the corporate site stops showing, chosen per "
+        "posting by (fault_seed, id_icims) alone, so the same postings stay hidden on every day "
+        "they are live (sustained partial hiding); listings, hits, facets, id lookups and detail "
+        "pages agree, as after a site change or a silent failure; the ground truth is unaffected",
+    )
+    empty_listing_categories: list[str] = Field(
+        default_factory=list,
+        description="business_category values whose search filter is broken: a search.json "
+        "request filtered by one of them (business_category[]=value) answers a valid page for "
+        "that value (error null, hits 0, jobs [], facets counted over nothing; the real "
+        "response shape), while requests not filtered by it (the facet call of a full crawl) "
+        "still count its postings and detail pages and id lookups still find them; the ground "
+        "truth is unaffected (counted as injected 'empty_listing')",
+    )
+    vanish_categories: list[str] = Field(
+        default_factory=list,
+        description="business_category values that disappear from the corporate site "
+        "altogether (facets, hits, listings, keyword search, detail pages), as if Amazon had "
+        "removed them, while the ground truth still has them live",
+    )
+    vanish_all: bool = Field(
+        False,
+        description="the whole corporate board vanishes: every search answers a valid page "
+        "with hits 0, jobs [] and empty facets, detail pages answer 404 (a silent site "
+        "failure); the ground truth is unaffected",
     )
     fault_seed: int = Field(0, description="seed of the fault rolls")
     hourly_graphql_error: list[str] = Field(
@@ -106,6 +133,17 @@ class FaultConfig(BaseModel):
         raw = f"{self.fault_seed}|hide|{id_icims}".encode()
         unit = int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "big") / 2.0**64
         return unit < self.hide_fraction
+
+    def shows(self, id_icims: str, business_category: str) -> bool:
+        """Whether the site shows this live posting at all (``vanish_all``,
+        ``vanish_categories`` and ``hide_fraction``; the same answer every day)."""
+        if self.vanish_all or business_category in self.vanish_categories:
+            return False
+        return not self.hides(id_icims)
+
+    def changes_the_board(self) -> bool:
+        """Whether any knob removes live postings from what the site shows."""
+        return bool(self.hide_fraction or self.vanish_all or self.vanish_categories)
 
     def active(self) -> dict[str, Any]:
         """The knobs that differ from the defaults."""
@@ -158,6 +196,11 @@ class FaultInjector:
     def _roll(self, canon: str, attempt: int, kind: str) -> float:
         raw = f"{self.config.fault_seed}|{canon}|{attempt}|{kind}".encode()
         return int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "big") / 2.0**64
+
+    def count(self, kind: str) -> None:
+        """Count one injected fault decided outside ``decide`` (e.g. ``empty_listing``)."""
+        with self._lock:
+            self.injected[kind] += 1
 
     def decide(self, canon: str, query_text: str, offset: int) -> Decision:
         """Decide the fate of one search request (and count it)."""

@@ -80,7 +80,7 @@ class SimServer:
         self._board_lock = threading.Lock()
         self.faults = FaultInjector(_fault_config(faults))
         self.requests: Counter[str] = Counter()
-        self._hidden: dict[tuple[int, float, int], tuple[Board, Board]] = {}
+        self._served: dict[tuple[Any, ...], tuple[Board, Board]] = {}
         self.httpd = _HTTPServer((host, port), _Handler)
         self.httpd.sim = self
         if hourly_world is None:
@@ -181,19 +181,32 @@ class SimServer:
         with self._board_lock:
             return self.world.board(self._day if day is None else day)
 
-    def served_board(self, day: int | None = None) -> Board:
-        """The board as the site shows it: without the postings ``hide_fraction`` hides."""
+    def served_board(self, day: int | None = None, without: frozenset[str] = frozenset()) -> Board:
+        """The board as the site shows it: without the postings ``hide_fraction``,
+        ``vanish_categories`` and ``vanish_all`` remove, nor those of the business categories
+        in ``without`` (a request's broken category filters). The truth is ``board()``."""
         board = self.board(day)
         cfg = self.faults.config
-        if not cfg.hide_fraction:
+        if not (cfg.changes_the_board() or without):
             return board
-        key = (board.day, cfg.hide_fraction, cfg.fault_seed)
+        key = (
+            board.day,
+            cfg.hide_fraction,
+            cfg.fault_seed,
+            cfg.vanish_all,
+            frozenset(cfg.vanish_categories),
+            without,
+        )
         with self._board_lock:
-            got = self._hidden.get(key)
+            got = self._served.get(key)
             if got is None or got[0] is not board:
-                kept = [e for e in board.relevant if not cfg.hides(e.icims)]
+                kept = [
+                    e for e in board.relevant if e.bc not in without and cfg.shows(e.icims, e.bc)
+                ]
                 got = (board, Board(self.world, board.day, kept))
-                self._hidden = {key: got}
+                if len(self._served) >= 16:
+                    self._served.clear()
+                self._served[key] = got
         return got[1]
 
     def set_day(self, day: int) -> None:
@@ -292,7 +305,15 @@ class SimServer:
             time.sleep(d.delay_s)
         if d.status != 200:
             return _status_response(d)
-        board = self.served_board(day)
+        broken = frozenset(
+            value
+            for name, value in params
+            if name == "business_category[]"
+            and value in self.faults.config.empty_listing_categories
+        )
+        if broken:
+            self.faults.count("empty_listing")
+        board = self.served_board(day, without=broken)
         outcome = execute(board, params, self.world.result_window)
         if d.kind == "soft_error":
             outcome = SearchOutcome(board, SOFT_ERROR, 0, {}, [], outcome.echo)

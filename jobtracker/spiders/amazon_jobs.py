@@ -177,10 +177,18 @@ class AmazonJobsSpider(TrackedSpider):
         self, partition: Partition, dimension: str, page: SearchPage
     ) -> Iterator[scrapy.Request]:
         state = self.ledger.get(partition.key)
-        counts = dict(page.facets.get(dimension, {}))
-        if dimension not in page.facets and page.hits > 0:
-            self.ledger.mark_incomplete(partition.key, f"response lacks the {dimension} facet")
-            return
+        facet = page.facets.get(dimension)
+        if facet is None and page.hits == 0:
+            facet = {}  # nothing to count
+        if not self.ledger.record_facets(partition.key, dimension, facet, page.hits, self.window):
+            logger.warning(
+                "Partition %s is incomplete: its facet call is inconsistent (%s)",
+                partition.key,
+                state.problems[-1],
+            )
+            if facet is None:
+                return
+        counts = dict(facet or {})
         if partition.key == ROOT_KEY:
             self.ledger.root_ok = True
             if state.promised is None:
@@ -188,7 +196,6 @@ class AmazonJobsSpider(TrackedSpider):
             # A category asked for but absent from the board is a complete, empty partition.
             for category in self.args.categories:
                 counts.setdefault(category, 0)
-        state.split_by = dimension
         logger.info(
             "Partition %s: %s postings, split by %s into %d partitions",
             partition.key,

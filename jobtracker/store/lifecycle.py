@@ -49,12 +49,15 @@ def closure_blocker(run: RunOutcome) -> str | None:
 
 def covering_partition_complete(run: RunOutcome, business_category: str, country: str) -> bool:
     """Is the partition that should have listed a posting with this (primary) category and
-    country complete? A value that a successful facet call no longer lists is complete and empty.
+    country complete? A value that a successful facet call no longer lists is complete and empty;
+    a facet call that was inconsistent (``facet_consistent`` False) vouches for nothing below it.
     """
     by_key = {p["key"]: p for p in run.partitions}
     node = by_key.get(ROOT_KEY)
     values = {"business_category": business_category, "normalized_country_code": country}
     while node is not None:
+        if node.get("facet_consistent") is False:
+            return False
         dimension = node.get("split_by")
         if dimension not in values:
             # A leaf, or a split by a multi-valued facet: its own verdict covers its postings.
