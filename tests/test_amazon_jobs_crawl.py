@@ -225,6 +225,39 @@ async def test_a_category_listing_empty_while_its_facet_counts_it_is_incomplete(
     assert set(result.ids) == {t["id_icims"] for t in truth if t["business_category"] != category}
 
 
+@deferred_f_from_coro_f
+async def test_a_facet_call_that_contradicts_its_promise_vouches_for_nothing(start_sim) -> None:
+    """A category too large for the window is split by country; its facet call answers a
+    valid ``hits: 0`` with no country counts while the root facet counts it. That split is
+    inconsistent: the category is incomplete, and no closure may treat its postings (or a
+    country it no longer lists) as gone."""
+    window = 400
+    sim = start_sim(size=3000, seed=15, result_window=window)
+    truth = sim.truth()
+    counts = Counter(t["business_category"] for t in truth)
+    category, count = counts.most_common(1)[0]
+    assert count > window
+    sim.set_faults(empty_listing_categories=[category])
+
+    result = await run_crawl(base_url=sim.url, settings={"AMAZON_JOBS_RESULT_WINDOW": window})
+
+    assert result.finish_reason == "finished"
+    parts = partitions(result)
+    broken = parts[f"business_category={category}"]
+    assert broken["facet_consistent"] is False
+    assert not broken["complete"]
+    assert broken["problems"] == [
+        f"normalized_country_code facet counts sum to 0, the parent's facet count is {count}"
+    ]
+    assert parts["all"]["facet_consistent"] is True
+    assert result.stats["jobtracker/run_complete"] is False
+    assert result.spider is not None
+    run = RunOutcome("run", "finished", False, result.spider.ledger.summary())
+    for t in truth:
+        covered = covering_partition_complete(run, t["business_category"], t["country_code"])
+        assert covered is (t["business_category"] != category), t
+
+
 @pytest.mark.parametrize(
     ("size", "seed", "window", "day"),
     [
