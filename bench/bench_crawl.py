@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import re
 import statistics
@@ -34,6 +33,7 @@ from urllib.request import urlopen
 from pymongo import MongoClient, UpdateOne
 
 from jobtracker.mongo_test_server import ensure_jar, start
+from jobtracker.partitions import page_offsets
 from jobtracker.store.content import content_hash, posting_id, posting_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,15 +68,18 @@ def start_simulator(size: int, seed: int) -> tuple[subprocess.Popen[str], str]:
     return proc, match.group(0)
 
 
-def minimum_requests(truth: list[dict], window: int = 10_000) -> int:
-    """robots.txt + root facet call + one request per 100 postings per partition + splits."""
+def minimum_requests(truth: list[dict], window: int = 10_000, page_size: int = 100) -> int:
+    """robots.txt + root facet call + the pages of every partition + one facet call per
+    category that reaches the window (then split by country). Pages overlap by one row (a
+    board that moves during the crawl cannot hide a skipped posting), so a partition of n
+    postings needs ``len(page_offsets(n, ...))`` pages: 1 up to 100, then one per 99 more."""
     total = 2
     for category, count in Counter(t["business_category"] for t in truth).items():
-        if count <= window:
-            total += math.ceil(count / 100)
+        if count < window:
+            total += len(page_offsets(count, page_size, window))
             continue
         countries = Counter(t["country_code"] for t in truth if t["business_category"] == category)
-        total += 1 + sum(math.ceil(n / 100) for n in countries.values())
+        total += 1 + sum(len(page_offsets(n, page_size, window)) for n in countries.values())
     return total
 
 

@@ -9,21 +9,28 @@ children, a virtual one in none), so a parent split by them is reconciled throug
 its children saw, and any shortfall makes it incomplete: a posting listed under no state must
 never be presumed gone.
 
+Pages overlap by one row (offsets step by ``page_size - 1``): over a board that moves during the
+crawl (``sort=recent``), a posting removed above a page boundary between the reads of two
+adjacent pages shifts the rows up, and without the overlap the row at the boundary would be in
+neither page. With it, two adjacent pages that share no posting show that the board moved
+under the partition.
+
 For every partition the :class:`CrawlLedger` records what the site promised, which unique ids
-were fetched, and which pages failed, and decides whether the partition is **complete**: every
-page came back valid, the listing's own ``hits`` agree with the promise (the parent's facet
-count) and the fetched count reconciles with those ``hits``, each within a tolerance. A listing
-that contradicts its facet count (a valid page saying ``hits: 0`` for a category the facet counts
-120 in) is incomplete, never "complete and empty"; so is a partition whose facet call
-contradicts itself or its promise (``facet_consistent`` False), and the closure rules trust
-nothing below such a partition.
+were fetched (and, per page, in which order), and which pages failed, and decides whether the
+partition is **complete**: every page came back valid, adjacent pages overlap, the listing's own
+``hits`` agree with the promise (the parent's facet count) and the fetched count reconciles with
+those ``hits``, each within a tolerance. A listing that contradicts its facet count (a valid
+page saying ``hits: 0`` for a category the facet counts 120 in) is incomplete, never "complete
+and empty"; so is a partition whose facet call contradicts itself or its promise
+(``facet_consistent`` False), and the closure rules trust nothing below such a partition.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 #: Facet dimensions used for splitting, in order. The first two are single-valued (their
@@ -71,12 +78,70 @@ class Partition:
 def page_offsets(
     count: int, page_size: int, window: int, max_pages: int | None = None
 ) -> list[int]:
-    """Offsets needed to read ``count`` rows in pages of ``page_size`` inside the window."""
+    """Offsets of the pages (``page_size`` rows each) that read ``count`` rows inside the
+    window, each page overlapping the next by one row: the offsets step by ``page_size - 1``,
+    every page ends inside the window (``offset + page_size <= window``) and the last one
+    reaches ``min(count, window)``. ``max_pages`` keeps only the first pages."""
     reachable = min(count, window)
-    pages = math.ceil(reachable / page_size) if reachable > 0 else 1
+    step = max(1, page_size - 1)
+    last = max(0, window - page_size)  # the deepest offset the window allows
+    offsets = []
+    offset = 0
+    while offset + page_size < reachable and offset < last:
+        offsets.append(offset)
+        offset += step
+    offsets.append(min(offset, last))
     if max_pages is not None:
-        pages = min(pages, max_pages)
-    return [index * page_size for index in range(pages)]
+        offsets = offsets[:max_pages]
+    return offsets
+
+
+def pages_reach(offsets: list[int], page_size: int) -> int:
+    """How many rows pages at these offsets read to (0 for no pages)."""
+    return max(offsets) + page_size if offsets else 0
+
+
+@dataclass(frozen=True)
+class PageRead:
+    """One listing page as it came back: its offset, the ids in the order served, the ``hits``
+    it reported, and whether it was full (as many rows as asked: the listing may go on)."""
+
+    offset: int
+    ids: tuple[str, ...]
+    hits: int
+    full: bool
+
+
+def board_moves(pages: Iterable[PageRead]) -> list[tuple[int, int]]:
+    """Adjacent pages ``(offset k, offset k+1)`` that share no posting although they were
+    planned to overlap: the board moved under them between their reads, and a posting may have
+    slipped between the two.
+
+    Page k+1 starts on page k's last row. If the board only gained postings above the boundary
+    (rows shift down) page k+1 repeats rows of page k: duplicates, nothing lost. If it lost one
+    above the boundary (rows shift up), the last id of page k is not in page k+1 and the first
+    id of page k+1 is not in page k. A page k that was not full ended the listing when read:
+    nothing can have slipped past it."""
+    ordered = sorted(pages, key=lambda page: page.offset)
+    moved = []
+    for before, after in pairwise(ordered):
+        if not before.full:
+            continue
+        if before.ids and before.ids[-1] in after.ids:
+            continue
+        if after.ids and after.ids[0] in before.ids:
+            continue
+        moved.append((before.offset, after.offset))
+    return moved
+
+
+def listing_goes_on(pages: Iterable[PageRead]) -> PageRead | None:
+    """The deepest page, if it came back full while its own ``hits`` say the listing goes on
+    past it (rows nobody read); None when the pages read to the end."""
+    deepest = max(pages, key=lambda page: page.offset, default=None)
+    if deepest is None or not deepest.full:
+        return None
+    return deepest if deepest.hits > deepest.offset + len(deepest.ids) else None
 
 
 def tolerance_for(expected: int, absolute: int, relative: float) -> int:
@@ -144,6 +209,8 @@ class PartitionState:
     """Whether this partition's facet call was consistent (see :func:`facet_problem`); None
     when no facet call of it was answered (a partition that was not split)."""
     ids: set[str] = field(default_factory=set)
+    pages: dict[int, PageRead] = field(default_factory=dict)
+    """The listing pages read, by offset (pages recorded with an offset only)."""
     pages_planned: int = 0
     pages_ok: int = 0
     pages_failed: int = 0
@@ -209,11 +276,24 @@ class CrawlLedger:
         return self.states[key]
 
     # -- recording outcomes ------------------------------------------------------------
-    def record_page(self, key: str, ids: list[str], hits: int) -> None:
+    def record_page(
+        self,
+        key: str,
+        ids: list[str],
+        hits: int,
+        *,
+        offset: int | None = None,
+        full: bool = False,
+    ) -> None:
+        """A page came back valid: its ids in the order served and the ``hits`` it reported.
+        With its ``offset`` (and whether it was ``full``) it also takes part in the check that
+        adjacent pages overlap (:func:`board_moves`)."""
         state = self.states[key]
         state.pages_ok += 1
         state.latest_hits = hits
         state.ids.update(ids)
+        if offset is not None:
+            state.pages[offset] = PageRead(offset, tuple(ids), hits, full)
 
     def record_failure(self, key: str, reason: str) -> None:
         """A page of this partition could not be fetched or read, retries included."""
@@ -222,8 +302,11 @@ class CrawlLedger:
         state.problems.append(reason)
 
     def mark_incomplete(self, key: str, reason: str) -> None:
-        """Something other than a failed page keeps this partition from being complete."""
-        self.states[key].problems.append(reason)
+        """Something other than a failed page keeps this partition from being complete (each
+        reason is recorded once)."""
+        problems = self.states[key].problems
+        if reason not in problems:
+            problems.append(reason)
 
     def record_facets(
         self, key: str, dimension: str, counts: Mapping[str, int] | None, hits: int, window: int
@@ -277,9 +360,22 @@ class CrawlLedger:
                     "never came back"
                 )
                 return False
+            moved = board_moves(state.pages.values())
+            for before, after in moved:
+                state.problems.append(
+                    f"the board moved under the partition between the pages at offsets "
+                    f"{before} and {after}: they share no posting, one may have slipped between"
+                )
+            unread = listing_goes_on(state.pages.values())
+            if unread is not None:
+                state.problems.append(
+                    f"the listing goes on past the last page read (offset {unread.offset}, "
+                    f"hits {unread.hits})"
+                )
             contradiction = self._listing_contradiction(state)
             if contradiction is not None:
                 state.problems.append(contradiction)
+            if state.problems:
                 return False
         expected = state.expected
         if expected is None:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import math
+from itertools import pairwise
+
 import pytest
 
 from jobtracker.partitions import (
     ROOT_KEY,
     CrawlLedger,
+    PageRead,
     Partition,
+    board_moves,
     facet_problem,
+    listing_goes_on,
     page_offsets,
+    pages_reach,
     tolerance_for,
 )
 
@@ -20,13 +27,101 @@ from jobtracker.partitions import (
         (0, 10_000, None, [0]),
         (1, 10_000, None, [0]),
         (100, 10_000, None, [0]),
-        (101, 10_000, None, [0, 100]),
-        (12_000, 10_000, None, list(range(0, 10_000, 100))),
-        (950, 10_000, 3, [0, 100, 200]),
+        (101, 10_000, None, [0, 99]),  # the second page starts on the first one's last row
+        (199, 10_000, None, [0, 99]),
+        (200, 10_000, None, [0, 99, 198]),
+        (12_000, 10_000, None, list(range(0, 9_901, 99))),  # 9,900 + 100 = the window
+        (10_000, 10_000, None, list(range(0, 9_901, 99))),
+        (300, 300, None, [0, 99, 198, 200]),  # the last page ends on the window's edge
+        (1_000, 250, None, [0, 99, 150]),
+        (950, 10_000, 3, [0, 99, 198]),
     ],
 )
 def test_page_offsets(count: int, window: int, max_pages: int | None, expected: list[int]) -> None:
     assert page_offsets(count, 100, window, max_pages) == expected
+
+
+@pytest.mark.parametrize("window", [250, 300, 400, 1_000, 10_000])
+def test_page_offsets_overlap_stay_in_the_window_and_reach_the_end(window: int) -> None:
+    for count in [*range(0, 1_200, 7), 9_899, 9_900, 9_901, 9_999, 10_000, 10_001, 25_000]:
+        offsets = page_offsets(count, 100, window)
+        reachable = min(count, window)
+        assert offsets[0] == 0
+        assert all(0 < b - a <= 99 for a, b in pairwise(offsets)), (count, offsets)
+        assert all(offset + 100 <= window for offset in offsets)
+        assert pages_reach(offsets, 100) >= reachable
+        # the fewest overlapping pages that do it
+        assert len(offsets) == (1 if reachable <= 100 else math.ceil((reachable - 100) / 99) + 1)
+
+
+def read_pages(boards: list[list[str]], offsets: list[int]) -> list[PageRead]:
+    """Read page i at ``offsets[i]`` from ``boards[i]`` (the board as it was then)."""
+    pages = []
+    for board, offset in zip(boards, offsets, strict=True):
+        rows = board[offset : offset + 100]
+        pages.append(PageRead(offset, tuple(rows), len(board), len(rows) == 100))
+    return pages
+
+
+BOARD = [f"p{i}" for i in range(250)]
+
+
+def test_overlapping_pages_over_a_still_board_share_their_boundary_rows() -> None:
+    pages = read_pages([BOARD] * 3, page_offsets(250, 100, 10_000))
+    assert board_moves(pages) == []
+    assert listing_goes_on(pages) is None
+    assert set().union(*(page.ids for page in pages)) == set(BOARD)
+
+
+def test_a_removal_above_a_boundary_between_two_reads_is_seen() -> None:
+    shrunk = [row for row in BOARD if row != "p5"]  # removed after the first page was read
+    pages = read_pages([BOARD, shrunk, shrunk], [0, 99, 198])
+    assert board_moves(pages) == [(0, 99)]
+    twice = [row for row in shrunk if row != "p7"]  # two removals: p100 is in no page
+    pages = read_pages([BOARD, twice, twice], [0, 99, 198])
+    assert "p100" not in set().union(*(page.ids for page in pages))
+    assert board_moves(pages) == [(0, 99)]
+
+
+def test_insertions_above_a_boundary_only_repeat_rows() -> None:
+    grown = ["new1", "new2", *BOARD]  # added at the top after the first page was read
+    pages = read_pages([BOARD, grown, grown], [0, 99, 198])
+    assert board_moves(pages) == []
+    assert set(BOARD) <= set().union(*(page.ids for page in pages))
+
+
+def test_a_page_that_ended_the_listing_needs_no_overlap() -> None:
+    short = BOARD[:150]  # the board shrank below the third page before it was read
+    pages = read_pages([BOARD, BOARD, short], [0, 99, 198])
+    assert board_moves(pages) == [(99, 198)]  # page 2 came back empty after a full page 1
+    pages = read_pages([short, short, short], [0, 99, 198])
+    assert board_moves(pages) == []  # page 1 was short: it ended the listing when read
+
+
+def test_a_listing_that_goes_on_past_the_last_page_is_seen() -> None:
+    grown = [*BOARD, *(f"q{i}" for i in range(60))]  # 310 rows; the plan read to 298
+    pages = read_pages([BOARD, BOARD, grown], [0, 99, 198])
+    assert listing_goes_on(pages) == pages[-1]
+
+
+def test_the_ledger_reports_where_the_board_moved() -> None:
+    ledger = CrawlLedger(tolerance_abs=2, tolerance_rel=0.0)
+    root = Partition()
+    ledger.add(root, parent=None, promised=250)
+    ledger.root_ok = True
+    ledger.get(ROOT_KEY).split_by = "business_category"
+    a = ledger.add(root.child("business_category", "a"), parent=ROOT_KEY, promised=250)
+    a.pages_planned = 3
+    shrunk = [row for row in BOARD if row not in ("p5", "p7")]
+    for page in read_pages([BOARD, shrunk, shrunk], [0, 99, 198]):
+        ledger.record_page(a.key, list(page.ids), page.hits, offset=page.offset, full=page.full)
+    ledger.finalize()
+    assert len(a.ids) == 249 and a.latest_hits == 248  # reconciles within the tolerance ...
+    assert not a.complete  # ... but p100 slipped between the pages
+    assert a.problems == [
+        "the board moved under the partition between the pages at offsets 0 and 99: they "
+        "share no posting, one may have slipped between"
+    ]
 
 
 def test_partition_keys_and_split_order() -> None:

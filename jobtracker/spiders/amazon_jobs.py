@@ -2,7 +2,9 @@
 
 A full crawl asks for facet counts first, then pages through every ``business_category[]``
 partition, splitting a partition too large for the 10,000-row window by country (then state,
-then city). A keyword crawl (``query``) pages through the matches directly. Every partition is
+then city). A keyword crawl (``query``) pages through the matches directly. Pages of 100 rows
+overlap by one row (offsets 0, 99, 198, ...), so that a board moving during the crawl cannot
+hide a skipped posting (:func:`~jobtracker.partitions.board_moves`). Every partition is
 accounted for in a :class:`~jobtracker.partitions.CrawlLedger`; the crawl summary extension and
 the store read it when the run ends.
 """
@@ -26,6 +28,7 @@ from jobtracker.partitions import (
     Partition,
     PartitionState,
     page_offsets,
+    pages_reach,
 )
 from jobtracker.spiders.base import TrackedSpider
 
@@ -45,11 +48,14 @@ class AmazonJobsSpider(TrackedSpider):
     args_model = AmazonJobsArgs
     args: AmazonJobsArgs
     window: int
+    planned: dict[str, list[int]]
+    """Per partition key, the offsets of the listing pages requested so far."""
 
     def configure(self, settings: BaseSettings) -> None:
         """The shared run set-up, plus the site's result window."""
         super().configure(settings)
         self.window = settings.getint("AMAZON_JOBS_RESULT_WINDOW", 10_000)
+        self.planned = {}
 
     # -- what the rest of the project reads ---------------------------------------------
     @property
@@ -132,6 +138,7 @@ class AmazonJobsSpider(TrackedSpider):
             meta={
                 "partition": partition,
                 "offset": offset,
+                "limit": limit,
                 "split_by": split_by,
                 "root_page": root_page,
             },
@@ -210,9 +217,11 @@ class AmazonJobsSpider(TrackedSpider):
             yield from self.plan(child)
 
     def plan(self, state: PartitionState) -> Iterator[scrapy.Request]:
-        """Requests for one partition: its pages if it fits the window, else a finer split."""
+        """Requests for one partition: its pages if it fits the window, else a finer split.
+
+        ``hits`` saturate at the window, so a partition that reaches it is split too."""
         partition, count = state.partition, state.promised or 0
-        if count > self.window:
+        if count >= self.window:
             dimension = partition.next_dimension()
             if dimension is not None:
                 yield self.search_request(
@@ -220,18 +229,25 @@ class AmazonJobsSpider(TrackedSpider):
                 )
                 return
             self.ledger.mark_incomplete(
-                state.key, f"{count} postings exceed the {self.window}-row window"
+                state.key, f"{count} postings reach the {self.window}-row window"
             )
-        offsets = page_offsets(count, PAGE_SIZE, self.window, self.args.max_pages)
-        if len(offsets) * PAGE_SIZE < min(count, self.window):
-            self.ledger.mark_incomplete(
-                state.key, f"max_pages={self.args.max_pages} stopped it early"
-            )
+        offsets = self.plan_pages(state, count)
         if count == 0:
             return  # complete and empty: the facet no longer lists it
         state.pages_planned = len(offsets)
         for offset in offsets:
             yield self.search_request(partition, offset=offset)
+
+    def plan_pages(self, state: PartitionState, count: int) -> list[int]:
+        """The overlapping page offsets that read ``count`` rows of this partition (recorded as
+        planned); a partition that ``max_pages`` cuts short is incomplete."""
+        offsets = page_offsets(count, PAGE_SIZE, self.window, self.args.max_pages)
+        self.planned[state.key] = offsets
+        if pages_reach(offsets, PAGE_SIZE) < min(count, self.window):
+            self.ledger.mark_incomplete(
+                state.key, f"max_pages={self.args.max_pages} stopped it early"
+            )
+        return offsets
 
     def parse_page(self, response: scrapy.http.Response) -> Iterator[JobPosting | scrapy.Request]:
         """One page of one partition: emit new postings, account for every id."""
@@ -270,9 +286,10 @@ class AmazonJobsSpider(TrackedSpider):
             ids.append(item.source_id)
             if self.keep_first_sighting(item.source_id):
                 yield item
-        self.ledger.record_page(key, ids, page.hits)
+        full = len(page.jobs) >= response.meta["limit"]
+        self.ledger.record_page(key, ids, page.hits, offset=offset, full=full)
         self.crawler.stats.inc_value("jobtracker/pages/ok")
-        if offset == 0 and not response.meta["root_page"]:
+        if not response.meta["root_page"]:
             yield from self.extend_if_grown(self.ledger.get(key), page.hits)
 
     def plan_keyword_root(self, page: SearchPage) -> Iterator[scrapy.Request]:
@@ -285,27 +302,35 @@ class AmazonJobsSpider(TrackedSpider):
             yield from self.split(root.partition, "business_category", page)
             return
         root.promised = page.hits
-        offsets = page_offsets(page.hits, PAGE_SIZE, self.window, self.args.max_pages)
-        if len(offsets) * PAGE_SIZE < page.hits:
-            self.ledger.mark_incomplete(
-                ROOT_KEY, f"max_pages={self.args.max_pages} stopped it early"
-            )
+        offsets = self.plan_pages(root, page.hits)
         root.pages_planned = len(offsets)
         for offset in offsets[1:]:
             yield self.search_request(root.partition, offset=offset)
 
     def extend_if_grown(self, state: PartitionState, hits: int) -> Iterator[scrapy.Request]:
-        """The board grew since the facet count: fetch the pages the plan did not cover."""
-        planned = state.pages_planned * PAGE_SIZE
-        if hits <= planned or state.split_by is not None:
+        """A page reports more ``hits`` than the planned pages reach (the board grew since the
+        count the plan used): fetch the pages that read the rest, whichever page saw it."""
+        if state.split_by is not None:
             return
-        extra = page_offsets(hits, PAGE_SIZE, self.window, self.args.max_pages)[
-            state.pages_planned :
-        ]
+        if hits >= self.window:
+            self.ledger.mark_incomplete(
+                state.key,
+                f"the listing reached the {self.window}-row window: rows past it cannot be read",
+            )
+        planned = self.planned.setdefault(state.key, [])
+        if hits <= pages_reach(planned, PAGE_SIZE):
+            return
+        wanted = page_offsets(hits, PAGE_SIZE, self.window, self.args.max_pages)
+        extra = [offset for offset in wanted if offset not in planned]
+        if pages_reach(planned + extra, PAGE_SIZE) < min(hits, self.window):
+            self.ledger.mark_incomplete(
+                state.key, f"max_pages={self.args.max_pages} stopped it early"
+            )
         if extra:
             logger.info(
                 "Partition %s grew to %d postings; adding %d pages", state.key, hits, len(extra)
             )
+            planned.extend(extra)
             state.pages_planned += len(extra)
             for offset in extra:
                 yield self.search_request(state.partition, offset=offset)
