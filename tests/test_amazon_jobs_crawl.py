@@ -226,6 +226,29 @@ async def test_a_category_listing_empty_while_its_facet_counts_it_is_incomplete(
 
 
 @deferred_f_from_coro_f
+async def test_a_category_scoped_run_is_not_fooled_by_an_empty_category_filter(start_sim) -> None:
+    """Scheduled jobs crawl a few categories each. When the site answers every request
+    filtered by a category with ``hits: 0`` while its unfiltered facets still count it, the
+    job's own facet call must not be the filtered one (it would say "absent: complete and
+    empty", and closures would follow): the category is incomplete."""
+    sim = start_sim(size=3000, seed=15)
+    counts = Counter(t["business_category"] for t in sim.truth())
+    broken, fine = (category for category, _ in counts.most_common(5)[3:5])
+    sim.set_faults(empty_listing_categories=[broken])
+
+    result = await run_crawl(base_url=sim.url, categories=f"{broken},{fine}")
+
+    parts = partitions(result)
+    assert parts[f"business_category={broken}"]["promised"] == counts[broken]
+    assert not parts[f"business_category={broken}"]["complete"]
+    assert parts[f"business_category={fine}"]["complete"]
+    assert result.stats["jobtracker/run_complete"] is False
+    assert Counter(result.ids) == Counter(
+        t["id_icims"] for t in sim.truth() if t["business_category"] == fine
+    )
+
+
+@deferred_f_from_coro_f
 async def test_a_facet_call_that_contradicts_its_promise_vouches_for_nothing(start_sim) -> None:
     """A category too large for the window is split by country; its facet call answers a
     valid ``hits: 0`` with no country counts while the root facet counts it. That split is

@@ -94,18 +94,33 @@ class AmazonJobsSpider(TrackedSpider):
             state.pages_planned = 1
             yield self.search_request(root, offset=0, facets=ROOT_FACETS, root_page=True)
         else:
+            # The category counts come from a call not filtered by the run's categories: a
+            # site whose category filter answers ``hits: 0`` must contradict them, never look
+            # like "absent, complete and empty" (scheduled jobs crawl a few categories each).
             yield self.search_request(
-                root, offset=0, limit=1, facets=ROOT_FACETS, split_by="business_category"
+                root,
+                offset=0,
+                limit=1,
+                facets=ROOT_FACETS,
+                split_by="business_category",
+                scope_categories=False,
             )
 
     def search_url(
-        self, partition: Partition, *, offset: int, limit: int, facets: tuple[str, ...]
+        self,
+        partition: Partition,
+        *,
+        offset: int,
+        limit: int,
+        facets: tuple[str, ...],
+        scope_categories: bool = True,
     ) -> str:
-        """The ``search.json`` URL for one page of one partition within the run's scope."""
+        """The ``search.json`` URL for one page of one partition within the run's scope
+        (``scope_categories=False``: without the run's category filter)."""
         filters: dict[str, list[str]] = {}
         if self.args.countries:
             filters["normalized_country_code"] = list(self.args.countries)
-        if self.args.categories:
+        if self.args.categories and scope_categories:
             filters["business_category"] = list(self.args.categories)
         for dimension, value in partition.filters:
             filters[dimension] = [value]  # a partition narrows the scope's values
@@ -129,9 +144,13 @@ class AmazonJobsSpider(TrackedSpider):
         facets: tuple[str, ...] = (),
         split_by: str | None = None,
         root_page: bool = False,
+        scope_categories: bool = True,
     ) -> scrapy.Request:
+        url = self.search_url(
+            partition, offset=offset, limit=limit, facets=facets, scope_categories=scope_categories
+        )
         return scrapy.Request(
-            self.search_url(partition, offset=offset, limit=limit, facets=facets),
+            url,
             callback=self.parse_facets if split_by else self.parse_page,
             errback=self.on_error,
             headers={"Accept": "application/json"},
@@ -198,11 +217,12 @@ class AmazonJobsSpider(TrackedSpider):
         counts = dict(facet or {})
         if partition.key == ROOT_KEY:
             self.ledger.root_ok = True
+            if self.args.categories and not self.is_keyword_run:
+                # The counts are of the whole board: keep the run's categories; one absent
+                # from the board is a complete, empty partition.
+                counts = {category: counts.get(category, 0) for category in self.args.categories}
             if state.promised is None:
                 state.promised = sum(counts.values())
-            # A category asked for but absent from the board is a complete, empty partition.
-            for category in self.args.categories:
-                counts.setdefault(category, 0)
         logger.info(
             "Partition %s: %s postings, split by %s into %d partitions",
             partition.key,
