@@ -32,6 +32,7 @@ from jobtracker.sim.faults import (
     FaultInjector,
     canonical_url,
 )
+from jobtracker.sim.hostile import with_hostile_postings
 from jobtracker.sim.hourly import DEFAULT_HOURLY_SIZE, HourlyWorld
 from jobtracker.sim.hourly_http import DEFAULT_PAGE_SIZE, HourlySites
 from jobtracker.sim.httpbase import QuietThreadingServer, SimRequestHandler
@@ -182,7 +183,11 @@ class SimServer:
             return self.world.board(self._day if day is None else day)
 
     def served_board(self, day: int | None = None) -> Board:
-        """The board as the site shows it: without the postings ``hide_fraction`` hides."""
+        """The board as the site shows it: without the postings ``hide_fraction`` hides, with
+        ``hostile_postings`` of them rewritten (``jobtracker.sim.hostile``)."""
+        return with_hostile_postings(self._visible_board(day), self.faults.config.hostile_postings)
+
+    def _visible_board(self, day: int | None = None) -> Board:
         board = self.board(day)
         cfg = self.faults.config
         if not cfg.hide_fraction:
