@@ -10,9 +10,28 @@ test server.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import os
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
+import pandas as pd
+import pytest
+from pymongo import MongoClient
+
+from jobtracker.cli import main
+from jobtracker.research.output import write_csv_rows
 from jobtracker.sim import hostile
+from tests.support.sim import SimProcess
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_simulator_serves_hostile_postings_on_request(start_sim) -> None:
@@ -42,3 +61,164 @@ def test_the_simulator_serves_hostile_postings_on_request(start_sim) -> None:
     page = sim.get(f"/en/jobs/{first_two[0]}/x").body.decode()
     assert "\x1b]0;OWNED" in page
     assert "\x1b" not in json.dumps(truth[first_two[0]], ensure_ascii=False)
+
+
+# -- a hostile posting crawled into MongoDB ----------------------------------------------------
+
+
+@dataclass
+class HostileStore:
+    """A small simulated board with two hostile postings, crawled into its own database."""
+
+    uri: str
+    database: str
+    day: str
+    hostile_ids: list[str]
+    feed: Path
+    log: str
+
+    def cli(self, *args: str) -> list[str]:
+        return [*args, "--mongo-uri", self.uri, "--database", self.database]
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``jobtracker ARGS`` as a subprocess: the bytes a terminal would get."""
+        return subprocess.run(
+            [sys.executable, "-m", "jobtracker.cli", *self.cli(*args)], cwd=ROOT,
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def store(mongo_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileStore]:
+    folder = tmp_path_factory.mktemp("hostile")
+    sim = SimProcess("--size", "300", "--seed", "9", "--faults", '{"hostile_postings": 2}')
+    database = f"hostile_{uuid.uuid4().hex[:8]}"
+    client: MongoClient = MongoClient(mongo_uri)
+    try:
+        state = sim.control.state()
+        truth = sim.control.truth()
+        hostile_ids = sorted((t["id_icims"] for t in truth), key=int)[:2]
+        feed = folder / "feed.jsonl"
+        env = {
+            **os.environ, "MONGO_URI": mongo_uri, "MONGO_DATABASE": database,
+            "JOBTRACKER_VAR_DIR": str(folder / "var"),
+            "JOBTRACKER_CLOCK_START": f"{state['date']}T06:00:00Z",
+        }  # fmt: skip
+        crawl = subprocess.run(
+            [
+                sys.executable, "-m", "scrapy", "crawl", "amazon_jobs",
+                "-a", f"base_url={sim.url}", "-a", "_job=hostile-day0",
+                "-O", f"{feed}:jsonlines",
+                *FAST,
+            ],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        assert crawl.returncode == 0, crawl.stderr[-3000:]
+        yield HostileStore(mongo_uri, database, state["date"], hostile_ids, feed, crawl.stderr)
+    finally:
+        client.drop_database(database)
+        client.close()
+        sim.stop()
+
+
+FAST = [
+    option
+    for name, value in {
+        "AUTOTHROTTLE_ENABLED": "False",
+        "DOWNLOAD_DELAY": "0",
+        "CONCURRENT_REQUESTS": "16",
+        "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+        "LOG_LEVEL": "INFO",
+    }.items()
+    for option in ("-s", f"{name}={value}")
+]
+#: First characters that make a spreadsheet cell a formula (ASCII, full-width, small forms).
+FORMULA_START = "=+-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b"
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
+
+
+def live(cell: str) -> bool:
+    """Would a spreadsheet run this cell? Its first non-blank character starts a formula (a
+    number such as -3 is a number)."""
+    text = cell.lstrip(" \t\r\n")
+    return bool(text) and text[0] in FORMULA_START and not NUMBER.fullmatch(text)
+
+
+def live_line(line: str) -> bool:
+    """Would a tool that reads the file line by line (and cuts at commas) see a formula first?
+    A list bullet ("- item") is prose."""
+    first = line.rstrip("\r\n").split(",", 1)[0].lstrip('"')
+    return live(first) and not re.match(r"\s*[-+\u2022] ", first)
+
+
+def check_csv(path: Path, rows: int | None = None) -> list[dict[str, str]]:
+    """Read a CSV with csv, pandas and line by line: same rows, no live formula anywhere."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        records = list(csv.reader(handle))
+    header, body = records[0], records[1:]
+    assert all(len(record) == len(header) for record in body), "a row was split"
+    if rows is not None:
+        assert len(body) == rows
+    formulas = [cell for record in body for cell in record if live(cell)]
+    assert not formulas, formulas[:5]
+
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert len(frame) == len(body) and list(frame.columns) == header
+    formulas = [cell for cell in frame.to_numpy().ravel() if live(cell)]
+    assert not formulas, formulas[:5]
+
+    with path.open(encoding="utf-8") as handle:  # universal newlines: \r, \n and \r\n end lines
+        lines = [line for line in handle if live_line(line)]
+    assert not lines, lines[:5]
+    return [dict(zip(header, record, strict=True)) for record in body]
+
+
+@pytest.mark.parametrize("what", ["postings", "versions", "panel"])
+def test_csv_exports_of_hostile_postings_hold_no_live_formula(
+    store: HostileStore, tmp_path: Path, what: str
+) -> None:
+    path = tmp_path / f"{what}.csv"
+    assert main(store.cli("export", "--what", what, "-o", str(path))) == 0
+    rows = check_csv(path, rows=300)
+    mine = [row for row in rows if row["posting_id"].split(":")[1] in store.hostile_ids]
+    assert len(mine) == 2
+    for row in mine:  # still there, readable, only made inert
+        assert "SUM(1+1)" in row["job_category"]
+        if what != "panel":
+            assert row["team"].lstrip("' ").startswith("=cmd")
+            assert "HYPERLINK" in row["job_family"] and "HYPERLINK" in row["description_text"]
+
+
+def test_trend_csv_by_a_hostile_category_holds_no_live_formula(
+    store: HostileStore, tmp_path: Path
+) -> None:
+    done = store.run("trend", "HYPERLINK", "--by", "job_category", "--freq", "day", "--csv")
+    assert done.returncode == 0, done.stderr
+    path = tmp_path / "trend.csv"
+    path.write_bytes(done.stdout.encode())  # as `> trend.csv` would keep it
+    rows = check_csv(path)
+    assert rows and all("SUM(1+1)" in row["job_category"] for row in rows), rows
+
+
+def test_csv_cells_are_quoted_and_neutralized_whatever_the_store_holds() -> None:
+    """Values stored before titles and labels were cleaned still reach a spreadsheet inert."""
+    hostile = [
+        "Sales\r@SUM(1+1)", " =cmd|' /C calc'!A0", "\n=1+1", "\t=1+1", "\r=1+1",
+        "\uff1dSUM(1+1)", "\uff0b1", "\uff20SUM(1)", "\ufe66SUM(1)", "  +1+1", "-2+3+cmd",
+        "@SUM(1)", "ok\n=HYPERLINK(1)", "ok\r\n@SUM(1)", "a,b", 'say "hi"',
+    ]  # fmt: skip
+    buffer = io.StringIO(newline="")
+    columns = [f"c{i}" for i in range(len(hostile))]
+    write_csv_rows(
+        [dict(zip(columns, hostile, strict=True)), {"c0": -3, "c1": 1.5}], columns, buffer
+    )
+    text = buffer.getvalue()
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(records) == 3 and all(len(r) == len(columns) for r in records)
+    assert not [cell for cell in records[1] if live(cell)]
+    assert records[2][:2] == ["-3", "1.5"], "numbers stay numbers"
+    assert records[1][0] == "Sales\r'@SUM(1+1)", "a bare CR stays inside its quoted cell"
+    assert records[1][1] == "' =cmd|' /C calc'!A0"
+    assert records[1][12] == "ok\n'=HYPERLINK(1)"
+    assert records[1][14:] == ["a,b", 'say "hi"']
+    assert not [line for line in io.StringIO(text) if live_line(line)]

@@ -589,7 +589,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Stream a collection to a file: postings, versions, runs, or the panel (one row\n"
             "per posting per day open, with the version current that day). Memory stays flat.\n"
-            "CSV cells starting with = + - @ tab or CR get a leading ' (formula injection).\n"
+            "CSV cells whose first non-blank character is = + - @ (or a full-width form), or\n"
+            "that start with a tab, CR or LF, get a leading ' (formula injection).\n"
             "--since/--until/--phrase/filters apply to the panel."
         ),
         epilog="example: jobtracker export --what panel --since 2026-07-01 -o panel.parquet",
