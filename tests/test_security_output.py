@@ -27,7 +27,8 @@ import pytest
 from pymongo import MongoClient
 
 from jobtracker.cli import main
-from jobtracker.research.output import write_csv_rows
+from jobtracker.deploy.schedule import DIMENSIONS, Decision, Scope
+from jobtracker.research.output import format_table, write_csv_rows
 from jobtracker.sim import hostile
 from tests.support.sim import SimProcess
 
@@ -74,6 +75,7 @@ class HostileStore:
     database: str
     day: str
     hostile_ids: list[str]
+    titles: dict[str, str]
     feed: Path
     log: str
 
@@ -98,6 +100,7 @@ def store(mongo_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         state = sim.control.state()
         truth = sim.control.truth()
         hostile_ids = sorted((t["id_icims"] for t in truth), key=int)[:2]
+        titles = {t["id_icims"]: t["title"] for t in truth if t["id_icims"] in hostile_ids}
         feed = folder / "feed.jsonl"
         env = {
             **os.environ, "MONGO_URI": mongo_uri, "MONGO_DATABASE": database,
@@ -114,7 +117,9 @@ def store(mongo_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
         )  # fmt: skip
         assert crawl.returncode == 0, crawl.stderr[-3000:]
-        yield HostileStore(mongo_uri, database, state["date"], hostile_ids, feed, crawl.stderr)
+        yield HostileStore(
+            mongo_uri, database, state["date"], hostile_ids, titles, feed, crawl.stderr
+        )
     finally:
         client.drop_database(database)
         client.close()
@@ -222,3 +227,51 @@ def test_csv_cells_are_quoted_and_neutralized_whatever_the_store_holds() -> None
     assert records[1][12] == "ok\n'=HYPERLINK(1)"
     assert records[1][14:] == ["a,b", 'say "hi"']
     assert not [line for line in io.StringIO(text) if live_line(line)]
+
+
+# -- tables on a terminal ----------------------------------------------------------------------
+
+#: What a terminal must never get from stored text: C0 controls but LF, DEL, C1 controls, and
+#: the bidirectional overrides that reorder what is shown.
+CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def test_tables_print_hostile_postings_without_control_characters(store: HostileStore) -> None:
+    first, second = store.hostile_ids
+    runs = {
+        "active": store.run("active", "--on", store.day, "--limit", "0"),
+        "active --phrase": store.run("active", "--on", store.day, "--phrase", "HYPERLINK"),
+        "history": store.run("history", f"amazon_jobs:{first}"),
+        "first-seen": store.run("first-seen", "HYPERLINK"),
+        "trend": store.run("trend", "HYPERLINK", "--by", "job_category", "--freq", "day"),
+        "trend --long": store.run("trend", "HYPERLINK", "--by", "job_category", "--long"),
+    }
+    for name, done in runs.items():
+        assert done.returncode == 0, (name, done.stderr)
+        shown = CONTROL.findall(done.stdout + done.stderr)
+        assert not shown, (name, shown[:10], done.stdout[:2000])
+    # Still readable: the real titles and the category, minus the escapes.
+    assert store.titles[first] in runs["history"].stdout
+    assert all(store.titles[pid] in runs["active --phrase"].stdout for pid in (first, second))
+    assert "SUM(1+1)" in runs["trend"].stdout and "SUM(1+1)" in runs["first-seen"].stdout
+    assert "OWNED" not in runs["history"].stdout, "an OSC sequence goes whole, not byte by byte"
+
+
+def test_format_table_strips_control_characters_from_cells_and_headers() -> None:
+    frame = pd.DataFrame(
+        {
+            "title": [f"{hostile.TITLE_PREFIX}Data Engineer{hostile.TITLE_SUFFIX}"],
+            "Sales\r@SUM(1+1)": [3],
+            "note": ["right\u202eto-left \x1bPpayload\x1b\\ok\x9d0;x\x9c!"],
+        }
+    )
+    text = format_table(frame)
+    assert not CONTROL.findall(text), text
+    assert "Data Engineer =1+1" in text and "Sales @SUM(1+1)" in text
+    assert "rightto-left ok!" in text
+
+
+def test_schedule_lines_show_site_values_without_control_characters() -> None:
+    scope = Scope(DIMENSIONS["category"], ("Sales\r\x1b[2J@SUM(1+1)",), "x", 3)
+    line = Decision(scope, "batch.category.x", skipped="job \x1b]0;t\x07 is running").line()
+    assert not CONTROL.findall(line) and "Sales @SUM(1+1)" in line

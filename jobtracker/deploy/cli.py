@@ -36,7 +36,9 @@ def _handler(function: Handler) -> Handler:
         try:
             return function(args)
         except DeployError as exc:
-            print(f"jobtracker {args.command}: error: {exc}", file=sys.stderr)
+            from jobtracker.research.output import terminal_text
+
+            print(f"jobtracker {args.command}: error: {terminal_text(str(exc))}", file=sys.stderr)
             return exc.exit_code
 
     return research_handler(run)

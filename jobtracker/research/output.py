@@ -24,6 +24,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from typing import IO, TYPE_CHECKING, Any
 
+from jobtracker.normalize.text import strip_controls
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -109,8 +111,26 @@ def json_value(value: Any) -> Any:
     return value
 
 
+#: Bidirectional embeddings, overrides and isolates: they reorder what a terminal shows.
+_BIDI_CONTROLS_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: str) -> str:
+    """Text that is safe to print on a terminal, on one line: escape sequences and every C0/C1
+    control character removed, tabs and line breaks as spaces, no bidirectional overrides."""
+    if text.isprintable():
+        return text
+    return _BIDI_CONTROLS_RE.sub("", strip_controls(text))
+
+
 def cell_text(value: Any, *, table: bool = False) -> str:
-    """A value as one CSV/table cell (lists joined with ``"; "``)."""
+    """A value as one CSV/table cell (lists joined with ``"; "``); for a table, also
+    :func:`terminal_text`."""
+    text = _cell_text(value, table)
+    return terminal_text(text) if table else text
+
+
+def _cell_text(value: Any, table: bool) -> str:
     if _missing(value):
         return ""
     if isinstance(value, datetime):
@@ -122,7 +142,7 @@ def cell_text(value: Any, *, table: bool = False) -> str:
     if isinstance(value, bool):
         return ("yes" if value else "no") if table else ("true" if value else "false")
     if isinstance(value, (list, tuple)):
-        return "; ".join(cell_text(v, table=table) for v in value)
+        return "; ".join(_cell_text(v, table) for v in value)
     if isinstance(value, Mapping):
         return json.dumps(json_value(value), ensure_ascii=False, sort_keys=True)
     return str(value)
@@ -199,12 +219,12 @@ def format_table(
         return " " * indent + empty
     texts = {}
     for column in frame.columns:
-        values = [cell_text(v, table=True).replace("\n", " ") for v in frame[column].tolist()]
-        texts[str(column)] = [
+        values = [cell_text(v, table=True) for v in frame[column].tolist()]
+        texts[terminal_text(str(column))] = [
             v if len(v) <= max_width else v[: max_width - 1] + "…" for v in values
         ]
     numeric = {
-        str(c)
+        terminal_text(str(c))
         for c in frame.columns
         if frame[c].dtype.kind in "iuf" or str(frame[c].dtype) == "Int64"
     }
