@@ -37,6 +37,7 @@ from jobtracker.normalize import (
     primary_location,
 )
 from jobtracker.normalize.hourly import card_locations, card_pay
+from jobtracker.normalize.text import clean_labels, clean_title
 from jobtracker.store import PageResult, PostingStore, RunOutcome, plan_closures
 
 if TYPE_CHECKING:
@@ -88,10 +89,14 @@ class ValidatePostingPipeline(_ItemPipeline):
 
 
 class CleanTextPipeline(_ItemPipeline):
-    """HTML description and qualifications -> plain text (the HTML stays in ``raw``)."""
+    """HTML description and qualifications -> plain text (the HTML stays in ``raw``); the title
+    and Amazon's labels without control characters (``raw`` keeps them as served)."""
 
     def process_item(self, item: JobPosting) -> JobPosting:
         raw = item.raw
+        item.title = clean_title(item.title)
+        if item.source != HOURLY_SOURCE:
+            item.labels = clean_labels(raw)
         item.description_text = html_to_text(raw.get("description"))
         item.basic_qualifications_text = html_to_text(raw.get("basic_qualifications"))
         item.preferred_qualifications_text = html_to_text(raw.get("preferred_qualifications"))

@@ -20,6 +20,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -28,8 +29,12 @@ from pymongo import MongoClient
 
 from jobtracker.cli import main
 from jobtracker.deploy.schedule import DIMENSIONS, Decision, Scope
+from jobtracker.items import JobPosting
+from jobtracker.normalize.text import strip_controls
+from jobtracker.pipelines import CleanTextPipeline
 from jobtracker.research.output import format_table, write_csv_rows
 from jobtracker.sim import hostile
+from jobtracker.store.content import content_hash, posting_snapshot
 from tests.support.sim import SimProcess
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -275,3 +280,82 @@ def test_schedule_lines_show_site_values_without_control_characters() -> None:
     scope = Scope(DIMENSIONS["category"], ("Sales\r\x1b[2J@SUM(1+1)",), "x", 3)
     line = Decision(scope, "batch.category.x", skipped="job \x1b]0;t\x07 is running").line()
     assert not CONTROL.findall(line) and "Sales @SUM(1+1)" in line
+
+
+# -- what the store keeps ----------------------------------------------------------------------
+
+
+def test_titles_and_labels_are_stored_without_control_characters(store: HostileStore) -> None:
+    client: MongoClient = MongoClient(store.uri)
+    try:
+        db = client[store.database]
+        for icims in store.hostile_ids:
+            posting = db.postings.find_one({"_id": f"amazon_jobs:{icims}"})
+            (version,) = db.posting_versions.find({"posting_id": f"amazon_jobs:{icims}"})
+            for doc in (posting, version["snapshot"]):
+                assert doc["title"] == f"{store.titles[icims]} =1+1"
+                assert doc["job_category"] == "Sales @SUM(1+1)"
+                assert doc["team"] == hostile.TEAM_LABEL  # no control character: as served
+                assert doc["job_family"] == hostile.JOB_FAMILY
+        for field in ("title", "job_category", "job_family", "business_category", "team"):
+            dirty = db.postings.count_documents({field: {"$regex": "[\\x00-\\x1f\\x7f-\\x9f]"}})
+            assert dirty == 0, field
+    finally:
+        client.close()
+    # The raw payload (the feed) keeps every byte as served.
+    raw = {}
+    for line in store.feed.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        raw[item["source_id"]] = item["raw"]
+    for icims in store.hostile_ids:
+        assert (
+            raw[icims]["title"]
+            == f"{hostile.TITLE_PREFIX}{store.titles[icims]}{hostile.TITLE_SUFFIX}"
+        )
+        assert raw[icims]["job_category"] == hostile.JOB_CATEGORY
+
+
+def test_cleaning_keeps_ordinary_titles_and_their_content_hash(store: HostileStore) -> None:
+    """Titles and labels without control characters are stored (and hashed) exactly as before."""
+    pipeline = CleanTextPipeline(crawler=None)  # type: ignore[arg-type]
+    checked = 0
+    for line in store.feed.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        if item["source_id"] in store.hostile_ids:
+            continue
+        raw = item["raw"]
+        posting = JobPosting(
+            source="amazon_jobs", source_id=item["source_id"], url=item["url"],
+            title=raw["title"].strip(), run_id="r", partition="p",
+            seen_at=datetime(2026, 7, 1, tzinfo=UTC), raw=raw,
+        )  # fmt: skip
+        before = content_hash(posting_snapshot(dict(vars(posting))))
+        cleaned = pipeline.process_item(posting)
+        assert cleaned.title == raw["title"].strip()
+        assert content_hash(posting_snapshot(dict(vars(cleaned)))) == before
+        checked += 1
+    assert checked == 298
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Software Development Engineer", "Software Development Engineer"),
+        (
+            "Caf\u00e9\u00a0Engineer \u2013 Z\u00fcrich",
+            "Caf\u00e9\u00a0Engineer \u2013 Z\u00fcrich",
+        ),
+        ("Sales\r@SUM(1+1)", "Sales @SUM(1+1)"),
+        ("a\r\n\tb", "a b"),
+        ("\x1b]0;OWNED\x07Title", "Title"),
+        ("\x1b]8;;http://evil/\x1b\\link\x1b]8;;\x1b\\", "link"),
+        ("\x1b[2J\x1b[1;31mRed\x1b[0m", "Red"),
+        ("\x9b2JC1\x9d0;t\x9c", "C1"),
+        ("nul\x00del\x7fbell\x07", "nuldelbell"),
+        ("\x1bPdcs\x1b\\x", "x"),
+    ],
+)
+def test_strip_controls(text: str, expected: str) -> None:
+    assert strip_controls(text) == expected
+    ordinary = "Senior Data Engineer, AWS"
+    assert strip_controls(ordinary) is ordinary

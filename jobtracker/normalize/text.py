@@ -13,8 +13,16 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 
-__all__ = ["html_to_text", "strip_controls"]
+__all__ = [
+    "LABEL_FIELDS",
+    "clean_label",
+    "clean_labels",
+    "clean_title",
+    "html_to_text",
+    "strip_controls",
+]
 
 # Comments, CDATA, doctype and <script>/<style> bodies: dropped whole.
 _DROP_RE = re.compile(
@@ -130,3 +138,30 @@ def strip_controls(text: str) -> str:
         text = _ESCAPE_RE.sub("", text)
     text = _BREAK_CONTROLS_RE.sub(" ", text)
     return _OTHER_CONTROLS_RE.sub("", text)
+
+
+#: Amazon's own labels of a corporate posting (``raw`` fields, plus ``team.label``), stored
+#: beside the normalized fields.
+LABEL_FIELDS = ("job_category", "job_family", "business_category", "team")
+
+
+def clean_label(value: object) -> object:
+    """A label as stored: :func:`strip_controls` for text, anything else unchanged (``None``
+    stays ``None``; the raw payload keeps the value as served)."""
+    return strip_controls(value) if isinstance(value, str) else value
+
+
+def clean_title(title: str | None) -> str | None:
+    """A title as stored: :func:`strip_controls`, surrounding whitespace removed. A title
+    without control characters comes back unchanged."""
+    if title is None or title.isprintable():
+        return title
+    return strip_controls(title).strip()
+
+
+def clean_labels(raw: Mapping[str, object]) -> dict[str, object]:
+    """:data:`LABEL_FIELDS` of a corporate job object, each through :func:`clean_label`."""
+    team = raw.get("team")
+    labels = {name: clean_label(raw.get(name)) for name in LABEL_FIELDS[:-1]}
+    labels["team"] = clean_label(team.get("label")) if isinstance(team, Mapping) else None
+    return labels
