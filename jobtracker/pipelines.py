@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections import Counter
 from dataclasses import is_dataclass
@@ -38,6 +37,7 @@ from jobtracker.normalize import (
 )
 from jobtracker.normalize.hourly import card_locations, card_pay
 from jobtracker.normalize.text import clean_labels, clean_title
+from jobtracker.redaction import redact
 from jobtracker.store import PageResult, PostingStore, RunOutcome, plan_closures
 
 if TYPE_CHECKING:
@@ -406,8 +406,3 @@ def run_document(spider: Any) -> dict[str, Any]:
         "keyword_run": spider.is_keyword_run,
         "started_at": spider.started_at,
     }
-
-
-def redact(uri: str) -> str:
-    """A MongoDB URI without its password, for logs."""
-    return re.sub(r"//([^:/@]+):[^@/]+@", r"//\1:***@", uri)

@@ -114,19 +114,21 @@ def _handler(function: Handler) -> Handler:
         from pymongo.errors import (
             ConfigurationError,
             ConnectionFailure,
+            InvalidURI,
             PyMongoError,
             ServerSelectionTimeoutError,
         )
 
-        from jobtracker.research.connection import default_uri, redact
+        from jobtracker.redaction import redact, redact_text
+        from jobtracker.research.connection import default_uri
         from jobtracker.research.output import terminal_text
         from jobtracker.research.posting_history import UnknownPosting
 
         prog = f"jobtracker {args.command}"
 
         def error(message: object) -> None:
-            """One line on stderr, without control characters."""
-            print(f"{prog}: error: {terminal_text(str(message))}", file=sys.stderr)
+            """One line on stderr: no control character, no password of any URI in it."""
+            print(f"{prog}: error: {terminal_text(redact_text(str(message)))}", file=sys.stderr)
 
         try:
             return function(args)
@@ -136,7 +138,10 @@ def _handler(function: Handler) -> Handler:
         except UnknownPosting as exc:
             error(exc.args[0] if exc.args else exc)
             return 2
-        except ConfigurationError as exc:  # includes InvalidURI
+        except InvalidURI as exc:  # says "bad MongoDB URI <redacted>: why"
+            error(exc)
+            return 2
+        except ConfigurationError as exc:
             error(f"bad MongoDB URI or options: {exc}")
             return 2
         except (ServerSelectionTimeoutError, ConnectionFailure):

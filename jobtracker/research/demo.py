@@ -122,7 +122,8 @@ def run_demo(args: argparse.Namespace) -> int:
 def _demo(
     args: argparse.Namespace, phrase: str, plot_path: Path, stops: list[Callable[[], Any]]
 ) -> int:
-    from jobtracker.research.connection import connect, redact
+    from jobtracker.redaction import redact
+    from jobtracker.research.connection import connect
     from jobtracker.research.output import format_table
     from jobtracker.research.plot import plot_trend
     from jobtracker.research.trends import describe, pivot, trend
