@@ -10,10 +10,13 @@ import os
 import re
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
 from urllib.parse import quote_plus
 
 import pytest
+from pymongo import MongoClient
 
 from tests.support.scrapyd import free_port
 
@@ -196,3 +199,62 @@ def test_schedule_refuses_a_secret_on_the_command_line_of_the_crawls() -> None:
         "--arg", "base_url=http://u:Qx7Zr9Kp@sim.example.org",
     )  # fmt: skip
     no_secret(one_line(status, out, err, 2, "jobtracker schedule: error: --arg "), out)
+
+
+def child_processes(pid: int) -> list[int]:
+    """Live children of ``pid`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def process_argv_and_environ(pid: int) -> tuple[list[str], dict[str, str]] | None:
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    pairs = (item.decode(errors="replace").partition("=") for item in environ if item)
+    return [a.decode(errors="replace") for a in argv if a], {k: v for k, _, v in pairs}
+
+
+def test_the_demo_passes_mongo_uri_to_its_crawls_in_the_environment(
+    mongo_uri: str, tmp_path: Path
+) -> None:
+    """``ps`` shows every user a process's command line; only its owner reads its environment."""
+    database = f"demo_secrets_{uuid.uuid4().hex[:8]}"
+    demo = subprocess.Popen(
+        [
+            sys.executable, "-m", "jobtracker.cli", "demo", "--days", "2", "--size", "60",
+            "--mongo-uri", mongo_uri, "--database", database, "--plot", str(tmp_path / "d.png"),
+        ],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    crawls: dict[int, tuple[list[str], dict[str, str]]] = {}
+    try:
+        deadline = time.monotonic() + 240
+        while demo.poll() is None and time.monotonic() < deadline:
+            for pid in child_processes(demo.pid):
+                seen = process_argv_and_environ(pid)
+                if seen and "crawl" in seen[0]:
+                    crawls.setdefault(pid, seen)
+            time.sleep(0.05)
+        _out, err = demo.communicate(timeout=60)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+        MongoClient(mongo_uri).drop_database(database)
+    assert demo.returncode == 0, err[-3000:]
+    assert crawls, "the demo's crawls were not seen"
+    host = mongo_uri.split("//", 1)[1].strip("/")
+    for argv, environ in crawls.values():
+        assert not [arg for arg in argv if "MONGO_URI" in arg or host in arg], argv
+        assert environ.get("MONGO_URI") == mongo_uri
