@@ -18,7 +18,7 @@ from urllib.parse import quote_plus
 import pytest
 from pymongo import MongoClient
 
-from tests.support.scrapyd import free_port
+from tests.support.scrapyd import ScrapydServer, free_port, wait_finished
 
 #: Where a URI gets printed: the store pipeline (crawl log), the research commands and the demo,
 #: the scrapyd node configuration. All must be the one function.
@@ -97,7 +97,7 @@ def test_redact_keeps_what_is_not_a_secret(module: str) -> None:
 ROOT = Path(__file__).resolve().parents[1]
 #: Awkward passwords for the end-to-end checks (as typed: unescaped, and escaped).
 TYPED = ["Qx7/Zr9Kp", "Qx7@Zr9Kp", "Qx7:Zr9Kp", "Zürich€パスQx7", quote_plus("Qx7@Zr9/Kp")]
-SECRET_PIECES = ["Qx7", "Zr9Kp", "Zürich", "パス"]
+SECRET_PIECES = ["Qx7", "Zr9Kp", "Zr9", "Wm%Jn", "Zürich", "パス"]
 
 
 def no_secret(*texts: str) -> None:
@@ -258,3 +258,43 @@ def test_the_demo_passes_mongo_uri_to_its_crawls_in_the_environment(
     for argv, environ in crawls.values():
         assert not [arg for arg in argv if "MONGO_URI" in arg or host in arg], argv
         assert environ.get("MONGO_URI") == mongo_uri
+
+
+SCRAPYD_AUTH = ("crawler", "Qx7@Zr9/Kp:Wm%Jn")
+
+
+def test_a_deploy_and_a_scheduled_crawl_show_no_password_in_output_logs_or_argv(
+    mongo_uri: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """scrapyd holds MONGO_URI (a careless one: an unescaped '@' in the password) in its
+    environment; the operator deploys with an awkward scrapyd password, in the environment and
+    escaped in the node URL, and schedules a crawl. Nothing they see, nothing scrapyd logs (its
+    own log records every crawl's argv) and nothing the crawl logs holds any part of either."""
+    host = mongo_uri.split("//", 1)[1].strip("/")
+    monkeypatch.setenv("MONGO_URI", f"mongodb://admin:Qx7@Zr9Kp@{host}/")
+    with ScrapydServer(tmp_path / "scrapyd", auth=SCRAPYD_AUTH) as scrapyd:
+        monkeypatch.delenv("MONGO_URI")
+        credentials = {"SCRAPYD_USERNAME": SCRAPYD_AUTH[0], "SCRAPYD_PASSWORD": SCRAPYD_AUTH[1]}
+        outputs = []
+        status, out, err = jobtracker(
+            "deploy", "--node", scrapyd.url, "--version", "1", **credentials
+        )
+        assert status == 0, err
+        outputs += [out, err]
+        in_url = scrapyd.url.replace("//", f"//crawler:{quote_plus(SCRAPYD_AUTH[1])}@")
+        status, out, err = jobtracker("deploy", "--node", in_url, "--version", "2")
+        assert status == 0 and "deployed jobtracker 2 to" in out, err
+        outputs += [out, err]
+        status, out, err = jobtracker(
+            "schedule", "--node", in_url, "--values", "aws", "--batch", "secrets",
+            "--base-url", f"http://127.0.0.1:{free_port()}",
+            "--set", f"JOBTRACKER_VAR_DIR={tmp_path / 'var'}", "--set", "MONGO_DATABASE=secrets",
+        )  # fmt: skip
+        assert status == 0 and "1 scheduled" in out, (out, err)
+        outputs += [out, err]
+        wait_finished([scrapyd], {"secrets.category.aws"}, timeout=120)
+        job_log = scrapyd.log_text("secrets.category.aws")
+    scrapyd_log = (tmp_path / "scrapyd" / "scrapyd.log").read_text()
+    assert "Process started" in scrapyd_log and "MONGO_URI" not in scrapyd_log
+    assert "mongodb://admin:***@" in job_log and "store_unavailable" in job_log, job_log[-3000:]
+    no_secret(*outputs, scrapyd_log, job_log)
