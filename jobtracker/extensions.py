@@ -1,13 +1,16 @@
-"""The crawl summary: per-partition accounting, printed (and optionally saved) at the end."""
+"""The crawl summary: per-partition accounting, printed (and optionally saved) at the end; and
+the removal of remote-control job files left by killed crawls."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 
 if TYPE_CHECKING:
     from typing import Self
@@ -131,3 +134,56 @@ def format_summary(summary: dict[str, Any]) -> list[str]:
             status += f" (split by {p['split_by']})"
         lines.append(f"  {p['key'][:60]:<60} {p['promised']!s:>9} {p['fetched']:>8}  {status}")
     return lines
+
+
+class RemoteControlFiles:
+    """When a crawl turns Scrapy's remote control on (``REMOTE_CONTROL_ENABLED``, off in this
+    project): remove, before it starts, the job files of crawls that are no longer running.
+
+    Each job file (``<pid>-<uuid>.json`` in ``REMOTE_CONTROL_JOBS_DIR``, default the user's
+    state directory ``scrapy/job_files``) holds the bearer token of an HTTP endpoint that runs
+    Python. Scrapy removes it when the crawl stops, but a killed crawl (SIGKILL, OOM, power)
+    cannot, and the token stays on disk. A file whose process is gone is removed here; one of a
+    live process (or of another user's) is left alone.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        if not settings.getbool("REMOTE_CONTROL_ENABLED"):
+            raise NotConfigured
+        folder = settings.get("REMOTE_CONTROL_JOBS_DIR")
+        if not folder:
+            from platformdirs import user_state_dir
+
+            folder = Path(user_state_dir("scrapy", appauthor=False), "job_files")
+        self.folder = Path(folder)
+        self.remove_stale()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def remove_stale(self) -> None:
+        if not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            pid = path.name.lstrip(".").split("-", 1)[0]
+            if not pid.isdigit() or _running(int(pid)):
+                continue
+            try:
+                path.unlink()
+            except OSError as exc:
+                logger.warning("Cannot remove the stale remote-control job file %s: %s", path, exc)
+            else:
+                logger.info("Removed the remote-control job file of stopped crawl %s", pid)
+
+
+def _running(pid: int) -> bool:
+    """Whether a process with this id exists (one of another user counts as running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

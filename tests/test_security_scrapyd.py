@@ -148,3 +148,89 @@ def test_the_deployment_files_keep_mongodb_and_scrapyd_behind_authentication() -
     assert os.access(LAUNCHER, os.X_OK)
     init = (ROOT / "deploy" / "mongo-init" / "app-user.js").read_text()
     assert "process.env.MONGO_APP_PASSWORD" in init and '"readWrite"' in init
+
+
+# -- no code-running endpoint in a crawl -------------------------------------------------------
+
+
+class Crawl:
+    """``scrapy crawl`` of the (slowed) simulator, as scrapyd would start it."""
+
+    def __init__(self, sim_url: str, folder: Path, *settings: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.log = folder / "crawl.log"
+        options = [
+            "-s", f"LOG_FILE={self.log}", "-s", f"JOBTRACKER_VAR_DIR={folder / 'var'}",
+            "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
+        ]  # fmt: skip
+        for setting in settings:
+            options += ["-s", setting]
+        environ = {k: v for k, v in os.environ.items() if k != "MONGO_URI"}
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "scrapy", "crawl", "amazon_jobs",
+                "-a", f"base_url={sim_url}", "-a", "query=Rekognition", *options,
+            ],
+            cwd=ROOT, env=environ, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    def wait_running(self) -> str:
+        """Wait until the spider is open and the engine started; returns the log so far."""
+        deadline = time.monotonic() + 60
+        while "Spider opened" not in (text := self.log.read_text() if self.log.exists() else ""):
+            assert self.process.poll() is None, text[-3000:]
+            assert time.monotonic() < deadline, text[-3000:]
+            time.sleep(0.1)
+        time.sleep(1.5)  # engine_started handlers (the remote control's) have run by now
+        assert self.process.poll() is None, "the crawl must still run (the simulator is slow)"
+        return self.log.read_text()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=30)
+
+
+def test_a_crawl_opens_no_remote_control_or_telnet_and_a_kill_leaves_no_token(
+    sim, tmp_path: Path
+) -> None:
+    """Scrapy 2.19 starts, by default, an HTTP endpoint that runs posted Python code, with its
+    bearer token in a job file under the user's state directory; a killed crawl leaves the
+    file (and its token) behind. The telnet console (also a Python shell) is off too."""
+    jobs = tmp_path / "job_files"
+    sim.set_faults(slow_ms=3000, rate_slow=1.0)
+    crawl = Crawl(sim.url, tmp_path, f"REMOTE_CONTROL_JOBS_DIR={jobs}")
+    try:
+        text = crawl.wait_running()
+        assert "RemoteControl" not in text and "Remote control" not in text, text[-3000:]
+        assert "TelnetConsole" not in text and "Telnet console listening" not in text
+        assert not (jobs.exists() and list(jobs.iterdir())), list(jobs.iterdir())
+    finally:
+        crawl.kill()
+    assert not (jobs.exists() and list(jobs.iterdir()))
+
+
+def test_a_token_file_left_by_a_killed_crawl_is_removed_by_the_next_one(
+    sim, tmp_path: Path
+) -> None:
+    """An operator who turns the remote control on (-s REMOTE_CONTROL_ENABLED=True) gets the job
+    file of a SIGKILLed crawl removed when the next crawl starts (the dead process's token)."""
+    jobs = tmp_path / "job_files"
+    sim.set_faults(slow_ms=3000, rate_slow=1.0)
+    on = ("REMOTE_CONTROL_ENABLED=True", f"REMOTE_CONTROL_JOBS_DIR={jobs}")
+    first = Crawl(sim.url, tmp_path / "first", *on)
+    try:
+        first.wait_running()
+        left = list(jobs.glob("*.json"))
+        assert [path.name.split("-")[0] for path in left] == [str(first.process.pid)], left
+    finally:
+        first.kill()
+    assert list(jobs.glob("*.json")) == left, "SIGKILL: nothing could remove it then"
+    second = Crawl(sim.url, tmp_path / "second", *on)
+    try:
+        second.wait_running()
+        now = list(jobs.glob("*.json"))
+        assert [path.name.split("-")[0] for path in now] == [str(second.process.pid)], now
+        assert "Removed the remote-control job file of stopped crawl" in second.log.read_text()
+    finally:
+        second.kill()
