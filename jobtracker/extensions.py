@@ -1,16 +1,20 @@
-"""The crawl summary: per-partition accounting, printed (and optionally saved) at the end; and
-the removal of remote-control job files left by killed crawls."""
+"""The crawl summary: per-partition accounting, printed (and optionally saved) at the end; log
+records without secrets or control characters; and the removal of remote-control job files
+left by killed crawls."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+
+from jobtracker.redaction import redact_text
 
 if TYPE_CHECKING:
     from typing import Self
@@ -187,3 +191,47 @@ def _running(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+# Control characters a log line must not carry (a terminal running `tail -f` on it would obey
+# them): every C0 control but tab and line feed, DEL and the C1 controls; shown as \xNN.
+_LOG_CONTROLS_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe_log_text(text: str) -> str:
+    """``text`` with every URI redacted (``user:***@``) and control characters escaped."""
+    if "://" in text:
+        text = redact_text(text)
+    if not text.isprintable():
+        text = _LOG_CONTROLS_RE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    return text
+
+
+class SafeLogFilter(logging.Filter):
+    """A handler filter: the formatted message through :func:`safe_log_text`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken record: let the handler report it as usual
+            return True
+        safe = safe_log_text(message)
+        if safe != message:
+            record.msg, record.args = safe, None
+        return True
+
+
+class SafeLogs:
+    """Puts :class:`SafeLogFilter` on the handlers of the root logger (Scrapy's, writing the
+    crawl log that scrapyd keeps and serves), so that no log line of a crawl holds a password
+    or a terminal escape, whatever logged it: a site's error text, a facet value in a partition
+    key, an exception message. See docs/security.md."""
+
+    def __init__(self) -> None:
+        for handler in logging.getLogger().handlers:
+            if not any(isinstance(item, SafeLogFilter) for item in handler.filters):
+                handler.addFilter(SafeLogFilter())
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls()

@@ -84,6 +84,12 @@ def redact(uri: str) -> str:
     return f"{scheme}{user}:{MASK}@{rest}" if colon else f"{scheme}{userinfo}@{rest}"
 
 
+def userinfo(uri: str) -> str | None:
+    """The credentials part of ``uri`` (``user[:password]``, as written), or None."""
+    parts = _split(uri)
+    return None if parts is None else parts[1]
+
+
 def redact_text(text: str) -> str:
     """Every URI inside ``text`` through :func:`redact`."""
     if "://" not in text:

@@ -89,6 +89,7 @@ ITEM_PIPELINES = {
     "jobtracker.pipelines.MongoStorePipeline": 900,
 }
 EXTENSIONS = {
+    "jobtracker.extensions.SafeLogs": 0,  # no password, no terminal escape in any log line
     "jobtracker.extensions.CrawlSummary": 500,
     "jobtracker.extensions.RemoteControlFiles": 1,
 }

@@ -6,6 +6,7 @@ over awkward passwords; no part of a password in a crawl's log, on a command lin
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import re
 import subprocess
@@ -165,6 +166,7 @@ def test_a_crawl_logs_no_part_of_the_mongo_password(
     assert status == 1, (out, err, text[-3000:])
     assert "Traceback" not in err + text, text[-3000:]
     assert "mongodb://admin:***@" in text and "store_unavailable" in text
+    assert "jobtracker.extensions.SafeLogs" in text, "the log filter is on"
     if password != TYPED[4]:
         assert "percent-escape it" in text
     no_secret(out, err, text)
@@ -298,3 +300,48 @@ def test_a_deploy_and_a_scheduled_crawl_show_no_password_in_output_logs_or_argv(
     assert "Process started" in scrapyd_log and "MONGO_URI" not in scrapyd_log
     assert "mongodb://admin:***@" in job_log and "store_unavailable" in job_log, job_log[-3000:]
     no_secret(*outputs, scrapyd_log, job_log)
+
+
+def test_a_base_url_with_credentials_is_refused_without_showing_them(tmp_path: Path) -> None:
+    """Credentials in base_url would be on every logged request URL and in crawl_runs."""
+    log = tmp_path / "crawl.log"
+    status, out, err = run(
+        sys.executable, "-m", "scrapy", "crawl", "amazon_jobs",
+        "-a", f"base_url=http://crawler:Qx7Zr9Kp@127.0.0.1:{free_port()}",
+        "-s", f"LOG_FILE={log}", "-s", "LOG_LEVEL=DEBUG",
+        "-s", f"JOBTRACKER_VAR_DIR={tmp_path / 'var'}",
+    )  # fmt: skip
+    text = log.read_text()
+    assert status == 2, text[-3000:]
+    assert "http://crawler:***@127.0.0.1:" in text and "user name or password" in text
+    no_secret(out, err, text)
+
+
+def test_every_log_record_of_a_crawl_is_redacted_and_free_of_control_characters(
+    tmp_path: Path,
+) -> None:
+    """Whatever logs it (a site's error text, a facet value, an exception message), a crawl's log
+    line holds no password and no terminal escape: the filter of jobtracker.extensions.SafeLogs
+    on the log handlers."""
+    from jobtracker.extensions import SafeLogFilter
+
+    path = tmp_path / "x.log"
+    handler = logging.FileHandler(path)
+    handler.addFilter(SafeLogFilter())
+    logger = logging.getLogger("jobtracker.test.safelogs")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        logger.warning(
+            "Soft error from %s: %s", "mongodb://admin:Qx7@Zr9Kp@db/",
+            "\x1b]0;OWNED\x07bad\rfake line\x9b2J\ttab",
+        )  # fmt: skip
+        logger.info("multi\nline %d", 3)
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    text = path.read_text()
+    no_secret(text)
+    assert "mongodb://admin:***@db/" in text
+    assert not re.findall(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text), repr(text)
+    assert "\\x1b]0;OWNED\\x07bad\\x0dfake line" in text and "multi\nline 3" in text
