@@ -14,6 +14,7 @@ import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from jobtracker.hourly import HOURLY_SITES, SITE_BY_ALPHA3
+from jobtracker.redaction import redact, userinfo
 
 #: Locales www.amazon.jobs offers (its own locale switcher; note ``jp`` and ``en-gb``).
 LOCALES = ("cs", "de", "en", "en-gb", "es", "fr", "it", "jp", "pl", "pt", "zh")
@@ -61,13 +62,19 @@ def resolve_country(value: str) -> str:
 
 
 def check_origin(value: Any) -> str:
-    """An ``http(s)://host[:port]`` origin without a trailing slash; ``ValueError`` otherwise."""
+    """An ``http(s)://host[:port]`` origin without a trailing slash; ``ValueError`` otherwise.
+
+    A user name or password is refused: it would be on every logged request URL and in the
+    run's ``crawl_runs`` record. Messages show the value redacted (``user:***@``)."""
     text = str(value or "").strip().rstrip("/")
+    shown = redact(text)
+    if userinfo(text) is not None:
+        raise ValueError(f"{shown!r} must not carry a user name or password")
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"{text!r} is not an http(s) origin like http://127.0.0.1:8080")
+        raise ValueError(f"{shown!r} is not an http(s) origin like http://127.0.0.1:8080")
     if parts.path or parts.query or parts.fragment:
-        raise ValueError(f"{text!r} must be an origin only, without a path or query")
+        raise ValueError(f"{shown!r} must be an origin only, without a path or query")
     return text
 
 

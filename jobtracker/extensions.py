@@ -1,13 +1,20 @@
-"""The crawl summary: per-partition accounting, printed (and optionally saved) at the end."""
+"""The crawl summary: per-partition accounting, printed (and optionally saved) at the end; log
+records without secrets or control characters; and the removal of remote-control job files
+left by killed crawls."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from jobtracker.redaction import redact_text
 
 if TYPE_CHECKING:
     from typing import Self
@@ -131,3 +138,100 @@ def format_summary(summary: dict[str, Any]) -> list[str]:
             status += f" (split by {p['split_by']})"
         lines.append(f"  {p['key'][:60]:<60} {p['promised']!s:>9} {p['fetched']:>8}  {status}")
     return lines
+
+
+class RemoteControlFiles:
+    """When a crawl turns Scrapy's remote control on (``REMOTE_CONTROL_ENABLED``, off in this
+    project): remove, before it starts, the job files of crawls that are no longer running.
+
+    Each job file (``<pid>-<uuid>.json`` in ``REMOTE_CONTROL_JOBS_DIR``, default the user's
+    state directory ``scrapy/job_files``) holds the bearer token of an HTTP endpoint that runs
+    Python. Scrapy removes it when the crawl stops, but a killed crawl (SIGKILL, OOM, power)
+    cannot, and the token stays on disk. A file whose process is gone is removed here; one of a
+    live process (or of another user's) is left alone.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        if not settings.getbool("REMOTE_CONTROL_ENABLED"):
+            raise NotConfigured
+        folder = settings.get("REMOTE_CONTROL_JOBS_DIR")
+        if not folder:
+            from platformdirs import user_state_dir
+
+            folder = Path(user_state_dir("scrapy", appauthor=False), "job_files")
+        self.folder = Path(folder)
+        self.remove_stale()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def remove_stale(self) -> None:
+        if not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            pid = path.name.lstrip(".").split("-", 1)[0]
+            if not pid.isdigit() or _running(int(pid)):
+                continue
+            try:
+                path.unlink()
+            except OSError as exc:
+                logger.warning("Cannot remove the stale remote-control job file %s: %s", path, exc)
+            else:
+                logger.info("Removed the remote-control job file of stopped crawl %s", pid)
+
+
+def _running(pid: int) -> bool:
+    """Whether a process with this id exists (one of another user counts as running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# Control characters a log line must not carry (a terminal running `tail -f` on it would obey
+# them): every C0 control but tab and line feed, DEL and the C1 controls; shown as \xNN.
+_LOG_CONTROLS_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe_log_text(text: str) -> str:
+    """``text`` with every URI redacted (``user:***@``) and control characters escaped."""
+    if "://" in text:
+        text = redact_text(text)
+    if not text.isprintable():
+        text = _LOG_CONTROLS_RE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    return text
+
+
+class SafeLogFilter(logging.Filter):
+    """A handler filter: the formatted message through :func:`safe_log_text`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken record: let the handler report it as usual
+            return True
+        safe = safe_log_text(message)
+        if safe != message:
+            record.msg, record.args = safe, None
+        return True
+
+
+class SafeLogs:
+    """Puts :class:`SafeLogFilter` on the handlers of the root logger (Scrapy's, writing the
+    crawl log that scrapyd keeps and serves), so that no log line of a crawl holds a password
+    or a terminal escape, whatever logged it: a site's error text, a facet value in a partition
+    key, an exception message. See docs/security.md."""
+
+    def __init__(self) -> None:
+        for handler in logging.getLogger().handlers:
+            if not any(isinstance(item, SafeLogFilter) for item in handler.filters):
+                handler.addFilter(SafeLogFilter())
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls()

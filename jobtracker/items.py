@@ -25,7 +25,8 @@ class JobPosting:
     """Canonical public URL of the posting (``{base_url}{job_path}``)."""
 
     title: str | None = None
-    """The title with surrounding whitespace removed (the raw value stays in ``raw``)."""
+    """The title with surrounding whitespace removed, and control characters removed by the
+    text-cleaning pipeline (the raw value stays in ``raw``)."""
 
     run_id: str
     """The crawl run that saw it (scrapyd's ``_job`` when run under scrapyd)."""
@@ -43,6 +44,11 @@ class JobPosting:
     """Every field of the job object exactly as served, in the site's key order."""
 
     # -- normalized fields, filled by the pipelines (empty when a value could not be read) --
+
+    labels: dict[str, Any] = field(default_factory=dict)
+    """Amazon's own labels (``job_category``, ``job_family``, ``business_category``, ``team``)
+    as stored: control characters removed (``raw`` keeps them as served); empty for hourly
+    cards."""
 
     description_text: str | None = None
     """``description`` as plain text (the HTML stays in ``raw``)."""

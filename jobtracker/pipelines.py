@@ -9,7 +9,6 @@ posting without identity is dropped.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections import Counter
 from dataclasses import is_dataclass
@@ -36,6 +35,8 @@ from jobtracker.normalize import (
     primary_location,
 )
 from jobtracker.normalize.hourly import card_locations, card_pay
+from jobtracker.normalize.text import clean_labels, clean_title
+from jobtracker.redaction import redact
 from jobtracker.store import PageResult, PostingStore, RunOutcome, spool
 from jobtracker.store.lifecycle import BoardCounts, GuardSettings, plan_closures
 from jobtracker.store.mongo import RunIdTaken
@@ -90,10 +91,14 @@ class ValidatePostingPipeline(_ItemPipeline):
 
 
 class CleanTextPipeline(_ItemPipeline):
-    """HTML description and qualifications -> plain text (the HTML stays in ``raw``)."""
+    """HTML description and qualifications -> plain text (the HTML stays in ``raw``); the title
+    and Amazon's labels without control characters (``raw`` keeps them as served)."""
 
     def process_item(self, item: JobPosting) -> JobPosting:
         raw = item.raw
+        item.title = clean_title(item.title)
+        if item.source != HOURLY_SOURCE:
+            item.labels = clean_labels(raw)
         item.description_text = html_to_text(raw.get("description"))
         item.basic_qualifications_text = html_to_text(raw.get("basic_qualifications"))
         item.preferred_qualifications_text = html_to_text(raw.get("preferred_qualifications"))
@@ -419,8 +424,3 @@ def guard_settings(settings: Any) -> GuardSettings:
         max_daily_fraction=settings.getfloat("JOBTRACKER_MAX_DAILY_CLOSE_FRACTION", 0.1),
         confirm_gap=timedelta(hours=gap) if gap > 0 else None,
     )
-
-
-def redact(uri: str) -> str:
-    """A MongoDB URI without its password, for logs."""
-    return re.sub(r"//([^:/@]+):[^@/]+@", r"//\1:***@", uri)

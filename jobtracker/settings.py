@@ -35,7 +35,13 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept": "application/json, text/html;q=0.9, */*;q=0.8",
     "Accept-Language": "en",
 }
+# No code-running endpoints in a crawl (docs/security.md): the telnet console is a Python shell,
+# and Scrapy's remote control (2.19+, on by default) is an HTTP endpoint that runs posted Python,
+# with its token in a job file under the user's state directory. Both stay off; a crawl that
+# turns the remote control on gets stale job files of killed crawls removed at start
+# (jobtracker.extensions.RemoteControlFiles).
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 # -- retries: transient HTTP errors and 429 (honouring Retry-After) -----------------------
 RETRY_ENABLED = True
@@ -83,7 +89,9 @@ ITEM_PIPELINES = {
     "jobtracker.pipelines.MongoStorePipeline": 900,
 }
 EXTENSIONS = {
+    "jobtracker.extensions.SafeLogs": 0,  # no password, no terminal escape in any log line
     "jobtracker.extensions.CrawlSummary": 500,
+    "jobtracker.extensions.RemoteControlFiles": 1,
 }
 JOBTRACKER_SUMMARY_FILE = None  # also write the crawl summary as JSON to this path
 FEED_EXPORT_ENCODING = "utf-8"

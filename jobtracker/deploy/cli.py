@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from jobtracker.deploy.nodes import DEFAULT_PROJECT, NODES_VARIABLE, DeployError, load_nodes
+from jobtracker.redaction import redact_text
 
 Handler = Callable[[argparse.Namespace], int]
 #: Spider arguments that ``schedule`` sets itself.
@@ -36,19 +37,35 @@ def _handler(function: Handler) -> Handler:
         try:
             return function(args)
         except DeployError as exc:
-            print(f"jobtracker {args.command}: error: {exc}", file=sys.stderr)
+            from jobtracker.research.output import terminal_text
+
+            message = terminal_text(redact_text(str(exc)))
+            print(f"jobtracker {args.command}: error: {message}", file=sys.stderr)
             return exc.exit_code
 
     return research_handler(run)
 
 
 def pairs(values: list[str] | None, option: str) -> list[tuple[str, str]]:
-    """``NAME=VALUE`` options as pairs; a DeployError naming the option otherwise."""
+    """``NAME=VALUE`` options as pairs; a DeployError naming the option otherwise.
+
+    scrapyd starts every crawl with these on its command line (``-a``/``-s NAME=VALUE``), which
+    ``ps`` shows to every user of the node and scrapyd writes to its log: a secret (a setting
+    named like a password or token, a URI with a password) is refused, without echoing it.
+    """
+    from jobtracker.redaction import carries_secret
+
     out = []
     for text in values or []:
         name, sep, value = text.partition("=")
         if not sep or not name.strip():
-            raise DeployError(f"{option} {text!r}: use NAME=VALUE")
+            raise DeployError(f"{option} {redact_text(text)!r}: use NAME=VALUE")
+        if carries_secret(name, value):
+            raise DeployError(
+                f"{option} {name.strip()}=...: that would put a secret on the command line of "
+                "every crawl (ps, scrapyd's log); set it in scrapyd's environment instead "
+                "(e.g. MONGO_URI; docs/security.md)"
+            )
         out.append((name.strip(), value))
     return out
 

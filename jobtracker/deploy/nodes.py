@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from jobtracker.redaction import redact, userinfo_problem
+
 NODES_VARIABLE = "JOBTRACKER_SCRAPYD_NODES"
 USER_VARIABLE = "SCRAPYD_USERNAME"
 PASSWORD_VARIABLE = "SCRAPYD_PASSWORD"
@@ -55,11 +57,16 @@ def parse_node(text: str, environ: Mapping[str, str] | None = None) -> Node:
     """``http(s)://[user:password@]host[:port][/prefix]`` -> :class:`Node`; raises DeployError."""
     env = os.environ if environ is None else environ
     raw = text.strip()
+    problem = userinfo_problem(raw, reserved="/?#")  # they would end the host part early
+    if problem:
+        raise DeployError(f"bad scrapyd node URL {redact(raw)!r}: {problem}")
     try:
         parts = urlsplit(raw)
         port = parts.port
-    except ValueError as exc:
-        raise DeployError(f"bad scrapyd node URL {redact(raw)!r}: {exc}") from None
+    except ValueError:  # its message may quote the URL's password
+        raise DeployError(
+            f"bad scrapyd node URL {redact(raw)!r}: use http(s)://host:port with a numeric port"
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DeployError(
             f"bad scrapyd node URL {redact(raw)!r}: use http(s)://host:port, "
@@ -72,11 +79,6 @@ def parse_node(text: str, environ: Mapping[str, str] | None = None) -> Node:
     username = unquote(parts.username) if parts.username else env.get(USER_VARIABLE) or None
     password = unquote(parts.password) if parts.password else env.get(PASSWORD_VARIABLE) or None
     return Node(url=url, username=username, password=password)
-
-
-def redact(url: str) -> str:
-    """A URL without its password, for messages."""
-    return re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", url)
 
 
 def expand(value: str | None, environ: Mapping[str, str]) -> str | None:

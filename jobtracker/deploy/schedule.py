@@ -212,13 +212,16 @@ class Decision:
     skipped: str | None = None
 
     def line(self) -> str:
+        """One line for the terminal (values come from the site: no control characters)."""
+        from jobtracker.research.output import terminal_text
+
         values = ",".join(self.scope.values)
         if len(values) > 60:
             values = values[:59] + "…"
         what = f"{self.scope.dimension.argument}={values} ({self.scope.postings:,} postings)"
         if self.skipped:
-            return f"skipped    {self.job_id}  {what}: {self.skipped}"
-        return f"scheduled  {self.job_id}  on {self.node}  {what}"
+            return terminal_text(f"skipped    {self.job_id}  {what}: {self.skipped}")
+        return terminal_text(f"scheduled  {self.job_id}  on {self.node}  {what}")
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""HTML fragments of a posting (``description``, qualifications) -> plain text for search.
+"""HTML fragments of a posting (``description``, qualifications) -> plain text for search, and
+single-line texts (titles, labels) without control characters (:func:`strip_controls`).
 
 Regex passes plus :func:`html.unescape` (stdlib only): the fragments are small, tag-soup
 ProseMirror/``<br/>`` markup, and a crawl converts ~22,000 postings x 3 fields, so a tokenizer
@@ -12,8 +13,16 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 
-__all__ = ["html_to_text"]
+__all__ = [
+    "LABEL_FIELDS",
+    "clean_label",
+    "clean_labels",
+    "clean_title",
+    "html_to_text",
+    "strip_controls",
+]
 
 # Comments, CDATA, doctype and <script>/<style> bodies: dropped whole.
 _DROP_RE = re.compile(
@@ -96,3 +105,63 @@ def _tidy_lines(text: str) -> str:
     if lines and not lines[-1]:
         lines.pop()
     return "\n".join(lines)
+
+
+# -- control characters (docs/security.md) ----------------------------------------------------
+
+# Terminal escape sequences (ECMA-48), removed whole so that no parameter bytes stay behind:
+# control strings (OSC, DCS, SOS, PM, APC: ESC ] ... or their C1 forms, up to BEL or ST), CSI
+# (ESC [ or C1 CSI, parameters, intermediates, final byte) and the other ESC sequences.
+_ESCAPE_RE = re.compile(
+    r"(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|\x1b[ -/]*[0-~]?"
+)
+# C0 and C1 controls that separate words (tab, line breaks, the information separators, NEL):
+# one space for a run of them.
+_BREAK_CONTROLS_RE = re.compile(r"[\t\n\x0b\x0c\r\x1c-\x1f\x85]+")
+# Every other C0 control, DEL and C1 control: removed.
+_OTHER_CONTROLS_RE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without terminal escape sequences and C0/C1 control characters, on one line.
+
+    Escape sequences go whole (an OSC that retitles the window, a CSI that clears the screen);
+    tabs, line breaks and the other separating controls become one space; NUL, DEL and every
+    other control character are removed. Text without control characters is returned as it is
+    (the same object), so an ordinary title keeps its content hash.
+    """
+    if text.isprintable():  # the common case; also true for every non-control character
+        return text
+    if "\x1b" in text or any(c in text for c in "\x90\x98\x9b\x9d\x9e\x9f"):
+        text = _ESCAPE_RE.sub("", text)
+    text = _BREAK_CONTROLS_RE.sub(" ", text)
+    return _OTHER_CONTROLS_RE.sub("", text)
+
+
+#: Amazon's own labels of a corporate posting (``raw`` fields, plus ``team.label``), stored
+#: beside the normalized fields.
+LABEL_FIELDS = ("job_category", "job_family", "business_category", "team")
+
+
+def clean_label(value: object) -> object:
+    """A label as stored: :func:`strip_controls` for text, anything else unchanged (``None``
+    stays ``None``; the raw payload keeps the value as served)."""
+    return strip_controls(value) if isinstance(value, str) else value
+
+
+def clean_title(title: str | None) -> str | None:
+    """A title as stored: :func:`strip_controls`, surrounding whitespace removed. A title
+    without control characters comes back unchanged."""
+    if title is None or title.isprintable():
+        return title
+    return strip_controls(title).strip()
+
+
+def clean_labels(raw: Mapping[str, object]) -> dict[str, object]:
+    """:data:`LABEL_FIELDS` of a corporate job object, each through :func:`clean_label`."""
+    team = raw.get("team")
+    labels = {name: clean_label(raw.get(name)) for name in LABEL_FIELDS[:-1]}
+    labels["team"] = clean_label(team.get("label")) if isinstance(team, Mapping) else None
+    return labels

@@ -119,46 +119,55 @@ def _handler(function: Handler) -> Handler:
         from pymongo.errors import (
             ConfigurationError,
             ConnectionFailure,
+            InvalidURI,
             PyMongoError,
             ServerSelectionTimeoutError,
         )
 
-        from jobtracker.research.connection import default_uri, redact
+        from jobtracker.redaction import redact, redact_text
+        from jobtracker.research.connection import default_uri
+        from jobtracker.research.output import terminal_text
         from jobtracker.research.posting_history import UnknownPosting
 
         prog = f"jobtracker {args.command}"
+
+        def error(message: object) -> None:
+            """One line on stderr: no control character, no password of any URI in it."""
+            print(f"{prog}: error: {terminal_text(redact_text(str(message)))}", file=sys.stderr)
+
         try:
             return function(args)
         except BadInput as exc:
-            print(f"{prog}: error: {exc}", file=sys.stderr)
+            error(exc)
             return 2
         except UnknownPosting as exc:
-            print(f"{prog}: error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+            error(exc.args[0] if exc.args else exc)
             return 2
-        except ConfigurationError as exc:  # includes InvalidURI
-            print(f"{prog}: error: bad MongoDB URI or options: {exc}", file=sys.stderr)
+        except InvalidURI as exc:  # says "bad MongoDB URI <redacted>: why"
+            error(exc)
+            return 2
+        except ConfigurationError as exc:
+            error(f"bad MongoDB URI or options: {exc}")
             return 2
         except (ServerSelectionTimeoutError, ConnectionFailure):
             uri = redact(getattr(args, "mongo_uri", None) or default_uri())
-            print(
-                f"{prog}: error: cannot reach MongoDB at {uri} (give --mongo-uri or set "
-                "MONGO_URI; `make mongo` starts a local test server)",
-                file=sys.stderr,
+            error(
+                f"cannot reach MongoDB at {uri} (give --mongo-uri or set MONGO_URI; "
+                "`make mongo` starts a local test server)"
             )
             return 1
         except PyMongoError as exc:
-            message = str(exc).splitlines()[0][:300]
-            print(f"{prog}: error: MongoDB failed: {message}", file=sys.stderr)
+            error(f"MongoDB failed: {str(exc).splitlines()[0][:300]}")
             return 1
         except ValueError as exc:  # validation inside the research functions
-            print(f"{prog}: error: {exc}", file=sys.stderr)
+            error(exc)
             return 2
         except OSError as exc:
             if isinstance(exc, BrokenPipeError):  # `jobtracker ... | head`
                 devnull = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(devnull, sys.stdout.fileno())
                 return 0
-            print(f"{prog}: error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+            error(f"{exc.strerror or exc}: {exc.filename or ''}")
             return 1
         except KeyboardInterrupt:
             print(f"{prog}: interrupted", file=sys.stderr)
@@ -604,7 +613,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Stream a collection to a file: postings, versions, runs, or the panel (one row\n"
             "per posting per day open, with the version current that day). Memory stays flat.\n"
-            "CSV cells starting with = + - @ tab or CR get a leading ' (formula injection).\n"
+            "CSV cells whose first non-blank character is = + - @ (or a full-width form), or\n"
+            "that start with a tab, CR or LF, get a leading ' (formula injection).\n"
             "--since/--until/--phrase/filters apply to the panel."
         ),
         epilog="example: jobtracker export --what panel --since 2026-07-01 -o panel.parquet",

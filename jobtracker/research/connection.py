@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from jobtracker.redaction import redact
+
+__all__ = ["FALLBACK_URI", "TIMEOUT_MS", "connect", "default_database", "default_uri", "redact"]
+
 if TYPE_CHECKING:
     from pymongo.database import Database
 
@@ -35,10 +39,3 @@ def connect(
     return open_database(
         uri or default_uri(), database or default_database(), timeout_ms=timeout_ms or TIMEOUT_MS
     )
-
-
-def redact(uri: str) -> str:
-    """A MongoDB URI without its password, for messages."""
-    import re
-
-    return re.sub(r"//([^:/@]+):[^@/]+@", r"//\1:***@", uri)

@@ -39,12 +39,11 @@ def project_root() -> Path | None:
     return root if (root / "scrapy.cfg").is_file() else None
 
 
-def crawl_command(
-    base_url: str, run_id: str, mongo_uri: str, database: str, clock: str, var_dir: str
-) -> list[str]:
-    """``python -m scrapy crawl amazon_jobs ...`` for one simulated day."""
+def crawl_command(base_url: str, run_id: str, database: str, clock: str, var_dir: str) -> list[str]:
+    """``python -m scrapy crawl amazon_jobs ...`` for one simulated day. ``MONGO_URI`` is not
+    on it: a command line is public (``ps``), so the URI goes in the environment
+    (:func:`crawl_environment`)."""
     settings = {
-        "MONGO_URI": mongo_uri,
         "MONGO_DATABASE": database,
         "JOBTRACKER_CLOCK_START": clock,
         "JOBTRACKER_VAR_DIR": var_dir,
@@ -62,10 +61,12 @@ def crawl_command(
     return command
 
 
-def crawl_environment() -> tuple[dict[str, str], str]:
-    """Environment and working directory for ``scrapy crawl``: the project root when this is a
-    checkout (its scrapy.cfg), else any directory with ``SCRAPY_SETTINGS_MODULE`` set."""
+def crawl_environment(mongo_uri: str) -> tuple[dict[str, str], str]:
+    """Environment (with ``MONGO_URI``, which may hold a password) and working directory for
+    ``scrapy crawl``: the project root when this is a checkout (its scrapy.cfg), else any
+    directory with ``SCRAPY_SETTINGS_MODULE`` set."""
     env = dict(os.environ)
+    env["MONGO_URI"] = mongo_uri
     package_parent = str(Path(jobtracker.__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
     root = project_root()
@@ -122,7 +123,8 @@ def run_demo(args: argparse.Namespace) -> int:
 def _demo(
     args: argparse.Namespace, phrase: str, plot_path: Path, stops: list[Callable[[], Any]]
 ) -> int:
-    from jobtracker.research.connection import connect, redact
+    from jobtracker.redaction import redact
+    from jobtracker.research.connection import connect
     from jobtracker.research.output import format_table
     from jobtracker.research.plot import plot_trend
     from jobtracker.research.trends import describe, pivot, trend
@@ -149,14 +151,14 @@ def _demo(
             raise DemoError(str(exc)) from None
         stops.append(server.stop)
         uri = server.uri
-        print(f"  MongoDB test server at {uri} (its data goes away when the demo ends)")
+        print(f"  MongoDB test server at {redact(uri)} (its data goes away when the demo ends)")
     db = connect(uri, args.database)
     stops.append(db.client.close)
     if has_data(db):
         print(f"  emptying database {args.database!r} (left over from an earlier demo)")
         drop_collections(db)
 
-    env, cwd = crawl_environment()
+    env, cwd = crawl_environment(uri)
     var_dir = tempfile.mkdtemp(prefix="jobtracker-demo-")
     print(f"Crawling {args.days} simulated days (one `scrapy crawl amazon_jobs` per day):")
     for day in range(args.days):
@@ -165,7 +167,7 @@ def _demo(
         run_id = f"demo-{when.isoformat()}"
         started = time.monotonic()
         command = crawl_command(
-            sim.url, run_id, uri, args.database, f"{when.isoformat()}T06:00:00Z", var_dir
+            sim.url, run_id, args.database, f"{when.isoformat()}T06:00:00Z", var_dir
         )
         _run_crawl(command, env, cwd)
         run = get_run(db, run_id) or {}

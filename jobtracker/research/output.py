@@ -1,8 +1,16 @@
 """Turning results into text: terminal tables, CSV (formula-safe) and JSON values.
 
-CSV cells that a spreadsheet would run as a formula (text starting with ``=``, ``+``, ``-``,
-``@``, a tab or a carriage return) get a leading ``'``, the OWASP advice against CSV injection:
-a posting's text is written by a third party. Numbers are written as numbers and never changed.
+This is the one output layer for everything a person or a spreadsheet reads (the CLI's tables,
+``--csv``, exports); a posting's text is written by a third party (docs/security.md):
+
+- CSV: records end with CR LF and every field holding a CR, a LF, a comma or a quote is quoted,
+  so a bare CR inside a value never starts a new row. A cell whose first non-blank character
+  starts a formula (``=``, ``+``, ``-``, ``@``, their full-width and small forms, or a leading
+  tab, CR or LF) gets a leading ``'``, the OWASP advice against CSV injection; so does a line
+  inside a multi-line cell that would start a formula for a tool reading the file line by line
+  (a list bullet such as ``- item`` is left alone). Numbers are written as numbers, unchanged.
+- Tables: terminal escape sequences and every other C0/C1 control character are removed (line
+  breaks and tabs become spaces), so a title cannot retitle the window or clear the screen.
 """
 
 from __future__ import annotations
@@ -10,19 +18,54 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from typing import IO, TYPE_CHECKING, Any
 
+from jobtracker.normalize.text import strip_controls
+
 if TYPE_CHECKING:
     import pandas as pd
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Characters that start a formula when they come first in a cell (after blanks); their
+#: full-width and small forms too (compared after NFKC), and the minus sign.
+FORMULA_CHARACTERS = "=+-@"
+#: Characters that make a cell a formula candidate when they come first, even before blanks.
+FORMULA_PREFIXES = ("\t", "\r", "\n")
+_EXTRA_FORMULA_CHARACTERS = "\u2212"  # MINUS SIGN, read as "-" by some spreadsheets
+# A line inside a multi-line cell whose first non-blank character starts a formula; "- item"
+# and "+ item" (a bullet and a space) are prose.
+_FORMULA_LINE = re.compile(
+    r"(\r\n|\r|\n)(?=[ \t]*(?:[=@\uff1d\uff20\ufe66\ufe6b\u207c\u208c]"
+    r"|[-+\u2212\uff0b\uff0d\ufe62\ufe63\u207a\u207b\u208a\u208b](?![ \t])))"
+)
+
+
+def starts_formula(cell: str) -> bool:
+    """Would a spreadsheet read this text as a formula? Its first non-blank character is
+    ``=``, ``+``, ``-`` or ``@`` (or a full-width/small form of them), or it starts with a tab,
+    CR or LF."""
+    if cell.startswith(FORMULA_PREFIXES):
+        return True
+    text = cell.lstrip()
+    if not text:
+        return False
+    first = text[0]
+    return (
+        first in FORMULA_CHARACTERS
+        or first in _EXTRA_FORMULA_CHARACTERS
+        or (not first.isascii() and unicodedata.normalize("NFKC", first)[:1] in FORMULA_CHARACTERS)
+    )
 
 
 def neutralize(cell: str) -> str:
-    """``'=SUM(A1)'`` -> ``"'=SUM(A1)"``; any other text unchanged."""
-    return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
+    """``'=SUM(A1)'`` -> ``"'=SUM(A1)"`` (also ``' =cmd'``, a full-width ``=``, ``'\\n=1'``), and a
+    leading ``'`` on every inner line that would start a formula; any other text unchanged."""
+    if "\n" in cell or "\r" in cell:
+        cell = _FORMULA_LINE.sub(r"\1'", cell)
+    return "'" + cell if starts_formula(cell) else cell
 
 
 def _missing(value: Any) -> bool:
@@ -68,8 +111,26 @@ def json_value(value: Any) -> Any:
     return value
 
 
+#: Bidirectional embeddings, overrides and isolates: they reorder what a terminal shows.
+_BIDI_CONTROLS_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: str) -> str:
+    """Text that is safe to print on a terminal, on one line: escape sequences and every C0/C1
+    control character removed, tabs and line breaks as spaces, no bidirectional overrides."""
+    if text.isprintable():
+        return text
+    return _BIDI_CONTROLS_RE.sub("", strip_controls(text))
+
+
 def cell_text(value: Any, *, table: bool = False) -> str:
-    """A value as one CSV/table cell (lists joined with ``"; "``)."""
+    """A value as one CSV/table cell (lists joined with ``"; "``); for a table, also
+    :func:`terminal_text`."""
+    text = _cell_text(value, table)
+    return terminal_text(text) if table else text
+
+
+def _cell_text(value: Any, table: bool) -> str:
     if _missing(value):
         return ""
     if isinstance(value, datetime):
@@ -81,7 +142,7 @@ def cell_text(value: Any, *, table: bool = False) -> str:
     if isinstance(value, bool):
         return ("yes" if value else "no") if table else ("true" if value else "false")
     if isinstance(value, (list, tuple)):
-        return "; ".join(cell_text(v, table=table) for v in value)
+        return "; ".join(_cell_text(v, table) for v in value)
     if isinstance(value, Mapping):
         return json.dumps(json_value(value), ensure_ascii=False, sort_keys=True)
     return str(value)
@@ -101,8 +162,9 @@ def csv_cell(value: Any) -> Any:
 def write_csv_rows(
     rows: Iterable[Mapping[str, Any]], columns: Sequence[str], handle: IO[str]
 ) -> int:
-    """Write dict rows as CSV (header first); returns the number of rows."""
-    writer = csv.writer(handle, lineterminator="\n")
+    """Write dict rows as CSV (header first, CR LF line ends, fields with line breaks, commas
+    or quotes quoted, text neutralized); returns the number of rows."""
+    writer = csv.writer(handle, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(columns)
     count = 0
     for row in rows:
@@ -157,12 +219,12 @@ def format_table(
         return " " * indent + empty
     texts = {}
     for column in frame.columns:
-        values = [cell_text(v, table=True).replace("\n", " ") for v in frame[column].tolist()]
-        texts[str(column)] = [
+        values = [cell_text(v, table=True) for v in frame[column].tolist()]
+        texts[terminal_text(str(column))] = [
             v if len(v) <= max_width else v[: max_width - 1] + "…" for v in values
         ]
     numeric = {
-        str(c)
+        terminal_text(str(c))
         for c in frame.columns
         if frame[c].dtype.kind in "iuf" or str(frame[c].dtype) == "Int64"
     }

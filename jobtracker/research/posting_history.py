@@ -60,10 +60,14 @@ class PostingHistory:
         }
 
     def render(self) -> str:
-        """The history as text for a terminal."""
-        from jobtracker.research.output import format_table, format_value
+        """The history as text for a terminal (no control characters: every line goes through
+        :func:`~jobtracker.research.output.terminal_text`)."""
+        from jobtracker.research.output import format_table, format_value, terminal_text
 
-        p = self.posting
+        p = {
+            name: terminal_text(value) if isinstance(value, str) else value
+            for name, value in self.posting.items()
+        }
         lines = [
             f"Posting {p['_id']}: {p.get('title') or ''}",
             f"  url:        {p.get('url') or ''}",
@@ -99,7 +103,7 @@ class PostingHistory:
                         lines.extend(f"      {line}" for line in diff.splitlines())
                     else:
                         lines.append(f"    {row['field']}: {diff}")
-        return "\n".join(lines)
+        return "\n".join(terminal_text(line) for line in "\n".join(lines).split("\n"))
 
 
 def _find(db: Database, key: str) -> dict[str, Any]:

@@ -117,6 +117,13 @@ class FaultConfig(BaseModel):
         description="with the two knobs above: pages 1..N of a search answer normally and only "
         "page N+1 on fails or hangs (page = position in the nextToken chain; None or 0: all)",
     )
+    # -- hostile content (security tests; jobtracker/sim/hostile.py, docs/security.md) -----
+    hostile_postings: int = Field(
+        0,
+        ge=0,
+        description="the N live postings with the smallest id_icims are served with hostile "
+        "text: terminal escapes in the title, CSV formulas in labels and the description",
+    )
 
     @field_validator("hourly_graphql_error", "hourly_graphql_hang")
     @classmethod

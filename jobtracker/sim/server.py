@@ -32,6 +32,7 @@ from jobtracker.sim.faults import (
     FaultInjector,
     canonical_url,
 )
+from jobtracker.sim.hostile import with_hostile_postings
 from jobtracker.sim.hourly import DEFAULT_HOURLY_SIZE, HourlyWorld
 from jobtracker.sim.hourly_http import DEFAULT_PAGE_SIZE, HourlySites
 from jobtracker.sim.httpbase import QuietThreadingServer, SimRequestHandler
@@ -184,7 +185,12 @@ class SimServer:
     def served_board(self, day: int | None = None, without: frozenset[str] = frozenset()) -> Board:
         """The board as the site shows it: without the postings ``hide_fraction``,
         ``vanish_categories`` and ``vanish_all`` remove, nor those of the business categories
-        in ``without`` (a request's broken category filters). The truth is ``board()``."""
+        in ``without`` (a request's broken category filters), with ``hostile_postings`` of them
+        rewritten (``jobtracker.sim.hostile``). The truth is ``board()``."""
+        board = self._visible_board(day, without)
+        return with_hostile_postings(board, self.faults.config.hostile_postings)
+
+    def _visible_board(self, day: int | None, without: frozenset[str]) -> Board:
         board = self.board(day)
         cfg = self.faults.config
         if not (cfg.changes_the_board() or without):

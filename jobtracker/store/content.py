@@ -73,16 +73,23 @@ def posting_snapshot(item: dict[str, Any]) -> dict[str, Any]:
         return hourly_snapshot(item)
     raw = item.get("raw") or {}
     team = raw.get("team")
+    # The labels as the text-cleaning pipeline left them (no control characters), else as served.
+    labels = item.get("labels") or {
+        "job_category": raw.get("job_category"),
+        "job_family": raw.get("job_family"),
+        "business_category": raw.get("business_category"),
+        "team": team.get("label") if isinstance(team, dict) else None,
+    }
     snapshot: dict[str, Any] = {
         "title": item.get("title"),
         "url": item.get("url"),
         "description_html": raw.get("description"),
         "basic_qualifications_html": raw.get("basic_qualifications"),
         "preferred_qualifications_html": raw.get("preferred_qualifications"),
-        "job_category": raw.get("job_category"),
-        "job_family": raw.get("job_family"),
-        "business_category": raw.get("business_category"),
-        "team": team.get("label") if isinstance(team, dict) else None,
+        "job_category": labels.get("job_category"),
+        "job_family": labels.get("job_family"),
+        "business_category": labels.get("business_category"),
+        "team": labels.get("team"),
         "company_name": raw.get("company_name"),
         "schedule_type": raw.get("job_schedule_type"),
         "location_raw": raw.get("location"),

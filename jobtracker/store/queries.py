@@ -20,6 +20,9 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, MongoClient
 from pymongo.database import Database
+from pymongo.errors import ConfigurationError, InvalidURI
+
+from jobtracker.redaction import has_secret, redact, userinfo_problem
 
 POSTINGS = "postings"
 VERSIONS = "posting_versions"
@@ -45,21 +48,36 @@ def open_database(
 
     The short ``serverSelectionTimeoutMS`` makes an unreachable server fail fast;
     ``socket_timeout_ms`` bounds the wait for one answer (None: no bound, for long queries).
+    A URI pymongo cannot read raises ``InvalidURI`` with a message that quotes no part of its
+    credentials (pymongo's own may: ``Bad database name "ss@host/"``), never a ``ValueError``.
     """
-    client: MongoClient = MongoClient(
-        uri,
-        tz_aware=True,
-        serverSelectionTimeoutMS=timeout_ms,
-        connectTimeoutMS=timeout_ms,
-        socketTimeoutMS=socket_timeout_ms,
-        appname=appname,
-    )
+    try:
+        client: MongoClient = MongoClient(
+            uri,
+            tz_aware=True,
+            serverSelectionTimeoutMS=timeout_ms,
+            connectTimeoutMS=timeout_ms,
+            socketTimeoutMS=socket_timeout_ms,
+            appname=appname,
+        )
+    except (ConfigurationError, ValueError, TypeError) as exc:
+        raise InvalidURI(f"bad MongoDB URI {redact(uri)}: {_uri_reason(uri, exc)}") from None
     try:
         client.admin.command("ping")
     except Exception:
         client.close()
         raise
     return client[name]
+
+
+def _uri_reason(uri: str, error: Exception) -> str:
+    """Why pymongo refused ``uri``, without quoting its credentials."""
+    problem = userinfo_problem(uri)
+    if problem:
+        return problem
+    if has_secret(uri):  # pymongo's message may quote a part of the URI: do not show it
+        return "pymongo cannot read it (check the user name, password and options)"
+    return str(error).splitlines()[0][:300] if str(error) else type(error).__name__
 
 
 def mention_filter(pattern: str, fields: Sequence[str], prefix: str = "snapshot.") -> dict:
