@@ -42,6 +42,7 @@ def test_a_store_failure_fails_a_finished_run() -> None:
         ("bad_argument:countries", False, 2),
         ("shutdown", False, 1),
         ("store_unavailable", False, 1),
+        ("unreachable", False, 1),
         (None, False, 1),
         ("finished", True, 1),
     ],

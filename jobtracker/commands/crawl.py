@@ -8,6 +8,7 @@ cron, CI and wrappers can tell a failed run from a successful one.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
@@ -52,3 +53,8 @@ class Command(ScrapyCrawlCommand):
             self.crawler_process.bootstrap_failed,
             failed=bool(stats.get("jobtracker/store/failed")),
         )
+        detail = stats.get("jobtracker/finish_detail")
+        if self.exitcode and detail:
+            # The verdict last, in one line, below Scrapy's stats dump.
+            reason = stats.get("finish_reason")
+            print(f"scrapy crawl {args[0]}: {reason}: {detail}", file=sys.stderr)

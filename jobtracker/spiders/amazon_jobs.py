@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlencode
 
 import scrapy
 from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import CloseSpider
 from twisted.python.failure import Failure
 
 from jobtracker.arguments import AmazonJobsArgs
@@ -30,6 +31,7 @@ from jobtracker.partitions import (
     page_offsets,
     pages_reach,
 )
+from jobtracker.site_status import unreachable_reason
 from jobtracker.spiders.base import TrackedSpider
 
 if TYPE_CHECKING:
@@ -356,9 +358,17 @@ class AmazonJobsSpider(TrackedSpider):
                 yield self.search_request(state.partition, offset=offset)
 
     def on_error(self, failure: Failure) -> None:
-        """A request that failed for good (HTTP error after retries, timeout, robots.txt)."""
+        """A request that failed for good (HTTP error after retries, timeout, robots.txt).
+
+        The run's first request failing without any answer (DNS, connection refused, timeout)
+        means the site is unreachable: the run stops as ``unreachable`` (exit status 1), never
+        as a finished run over an empty board."""
         request = failure.request  # type: ignore[attr-defined]
         key = request.meta["partition"].key
+        unreachable = unreachable_reason(failure.value)
+        if unreachable is not None and key == ROOT_KEY and request.meta["offset"] == 0:
+            self.ledger.record_failure(key, f"{unreachable} at offset 0")
+            self.stop_run("unreachable", f"{self.args.base_url} is unreachable ({unreachable})")
         reason = failure.value.__class__.__name__
         response = getattr(failure.value, "response", None)
         if response is not None:
@@ -366,3 +376,11 @@ class AmazonJobsSpider(TrackedSpider):
         logger.error("Giving up on %s (%s): partition %s is incomplete", request.url, reason, key)
         self.crawler.stats.inc_value("jobtracker/pages/failed")
         self.ledger.record_failure(key, f"{reason} at offset {request.meta['offset']}")
+
+    def stop_run(self, finish_reason: str, what: str) -> NoReturn:
+        """Stop the run now with ``finish_reason``, saying in one line what failed (also kept
+        in the stats, for the ``crawl`` command's last line)."""
+        detail = f"{what}; nothing was crawled" if not self.seen_ids else what
+        logger.error("%s", detail)
+        self.crawler.stats.set_value("jobtracker/finish_detail", detail)
+        raise CloseSpider(finish_reason)
