@@ -7,7 +7,8 @@ faults. Burst and ``advance_day_after`` knobs count search requests since the co
 The site-misbehaviour knobs (``hide_fraction``, ``empty_listing_categories``,
 ``vanish_categories``, ``vanish_all``) change what the corporate site shows, never the ground
 truth (``/_sim/truth``). The ``hourly_*`` knobs are applied by ``hourly_http`` (deterministic per
-site and page number).
+site and page number). The contract-drift knobs (``facets_missing`` ... ``window_error_400``, at
+the end of :class:`FaultConfig`) change how the site answers, never what it holds.
 """
 
 from __future__ import annotations
@@ -44,6 +45,16 @@ MALFORMED_HTML = (
     "request. Please try again later.</p></body></html>\n"
 )
 MALFORMED_JSON = '{"error":null,"hits":'
+#: What CloudFront serves a client it refuses (403, or 200 with ``block_with_200``).
+BLOCK_PAGE = (
+    '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" '
+    '"http://www.w3.org/TR/html4/loose.dtd">\n<HTML><HEAD><META HTTP-EQUIV="Content-Type" '
+    'CONTENT="text/html; charset=iso-8859-1">\n<TITLE>ERROR: The request could not be '
+    "satisfied</TITLE>\n</HEAD><BODY>\n<H1>403 ERROR</H1>\n<H2>The request could not be "
+    'satisfied.</H2>\n<HR noshade size="1px">\nRequest blocked.\nWe can\'t connect to the '
+    "server for this app or website at this time. There might be too much traffic or a "
+    "configuration error. Try again later, or contact the app or website owner.\n</BODY></HTML>\n"
+)
 
 
 class FaultConfig(BaseModel):
@@ -124,6 +135,47 @@ class FaultConfig(BaseModel):
         description="the N live postings with the smallest id_icims are served with hostile "
         "text: terminal escapes in the title, CSV formulas in labels and the description",
     )
+    # -- contract drift of the corporate site (issue 14; docs: README "jobtracker probe") ---
+    facets_missing: bool = Field(
+        False,
+        description="search.json answers 'facets': {} even when facets[] are asked (as one "
+        "collector saw on 2026-07-25); hits and listings are unchanged",
+    )
+    facets_lie_categories: list[str] = Field(
+        default_factory=list,
+        description="business_category values the business_category facet leaves out (facets "
+        "that lie): their postings are still counted by hits and the country facet, listed, "
+        "and found by their own category filter",
+    )
+    category_filter_zero: bool = Field(
+        False,
+        description="every search.json request filtered by business_category[] answers a "
+        "valid page with hits 0 and no jobs (as one collector reported), whatever the value; "
+        "requests not filtered by category are unchanged",
+    )
+    blocked_user_agents: list[str] = Field(
+        default_factory=list,
+        description="User-Agent substrings (case-insensitive) the site refuses on every path: "
+        "HTTP 403 with a CDN block page (or 200, see block_with_200)",
+    )
+    block_everyone: bool = Field(False, description="every client is refused like that")
+    block_with_200: bool = Field(
+        False,
+        description="refused clients get the CDN's HTML block page with status 200, not 403",
+    )
+    window_error_400: bool = Field(
+        False,
+        description="past the result window: HTTP 400 (same JSON body) instead of HTTP 200 "
+        "with the soft error (as one collector reported)",
+    )
+
+    def blocks(self, user_agent: str) -> bool:
+        """Whether the site refuses a client with this User-Agent (``blocked_user_agents``,
+        ``block_everyone``)."""
+        agent = user_agent.lower()
+        return self.block_everyone or any(
+            part.lower() in agent for part in self.blocked_user_agents if part
+        )
 
     @field_validator("hourly_graphql_error", "hourly_graphql_hang")
     @classmethod

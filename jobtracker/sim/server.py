@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections import Counter
+from dataclasses import replace
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
@@ -24,6 +25,7 @@ from jobtracker.sim import catalog
 from jobtracker.sim.detail import detail_page, not_found_page, parse_detail_path
 from jobtracker.sim.encoding import compact, dumps
 from jobtracker.sim.faults import (
+    BLOCK_PAGE,
     MALFORMED_HTML,
     MALFORMED_JSON,
     SOFT_ERROR,
@@ -311,18 +313,20 @@ class SimServer:
             time.sleep(d.delay_s)
         if d.status != 200:
             return _status_response(d)
+        cfg = self.faults.config
         broken = frozenset(
             value
             for name, value in params
             if name == "business_category[]"
-            and value in self.faults.config.empty_listing_categories
+            and (cfg.category_filter_zero or value in cfg.empty_listing_categories)
         )
-        if broken:
+        if broken and not cfg.category_filter_zero:
             self.faults.count("empty_listing")
         board = self.served_board(day, without=broken)
         outcome = execute(board, params, self.world.result_window)
         if d.kind == "soft_error":
             outcome = SearchOutcome(board, SOFT_ERROR, 0, {}, [], outcome.echo)
+        status, outcome = _drifted(outcome, cfg)
         body = outcome.to_json(jobs=d.kind != "empty_page").encode()
         headers = {"Content-Type": JSON_TYPE}
         if d.kind == "malformed":
@@ -332,7 +336,25 @@ class SimServer:
                 body = MALFORMED_JSON.encode()
         elif d.kind == "truncated":
             body = body[: len(body) // 2]
-        return 200, headers, body
+        return status, headers, body
+
+
+def _drifted(outcome: SearchOutcome, cfg: FaultConfig) -> tuple[int, SearchOutcome]:
+    """The answer as a drifted contract serves it (``facets_missing``, ``facets_lie_categories``,
+    ``window_error_400``): its HTTP status and body."""
+    status = 200
+    if cfg.window_error_400 and (outcome.error or "").startswith("Cannot return more than"):
+        status = 400
+    if cfg.facets_missing and outcome.facets:
+        outcome = replace(outcome, facets={})
+    elif cfg.facets_lie_categories and "business_category_facet" in outcome.facets:
+        lied = [
+            entry
+            for entry in outcome.facets["business_category_facet"]
+            if next(iter(entry)) not in cfg.facets_lie_categories
+        ]
+        outcome = replace(outcome, facets={**outcome.facets, "business_category_facet": lied})
+    return status, outcome
 
 
 def _fault_config(faults: FaultConfig | dict[str, Any] | None) -> FaultConfig:
@@ -387,7 +409,13 @@ class _Handler(SimRequestHandler):
         parts = urlsplit(self.path)
         path = parts.path
         try:
-            if path == "/robots.txt":
+            if not path.startswith("/_sim/") and sim.faults.config.blocks(
+                self.headers.get("User-Agent", "")
+            ):
+                sim.count("blocked")
+                status = 200 if sim.faults.config.block_with_200 else 403
+                self._send(status, BLOCK_PAGE, HTML_TYPE)
+            elif path == "/robots.txt":
                 sim.count("robots")
                 self._send(200, ROBOTS_TXT, TEXT_TYPE)
             elif path.endswith("/search.json") and path.count("/") == 2:
