@@ -1,13 +1,16 @@
 """Scrapy settings for jobtracker: polite defaults, overridable from the environment.
 
 Environment variables read here: ``MONGO_URI``, ``MONGO_DATABASE``, ``JOBTRACKER_LOG_LEVEL``,
-``JOBTRACKER_USER_AGENT``, ``JOBTRACKER_CHROMIUM`` (the browser for ``amazon_hourly``).
+``JOBTRACKER_USER_AGENT``, ``JOBTRACKER_USER_AGENT_SUFFIX``, ``JOBTRACKER_CHROMIUM`` (the browser
+for ``amazon_hourly``).
 Everything else can be changed per run with ``-s NAME=VALUE``.
 """
 
 from __future__ import annotations
 
 import os
+
+from jobtracker.site_status import user_agent
 
 BOT_NAME = "jobtracker"
 SPIDER_MODULES = ["jobtracker.spiders"]
@@ -25,12 +28,18 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_TIMEOUT = 60
-# amazon.jobs answers 400/403 to clients without a browser-like User-Agent.
-USER_AGENT = os.environ.get(
+# amazon.jobs answers 400/403 to clients without a browser-like User-Agent. The crawl sends
+# JOBTRACKER_USER_AGENT, then JOBTRACKER_USER_AGENT_SUFFIX (who crawls; "" drops it); both are
+# settings (`-s`), USER_AGENT is derived from them (amazon_jobs applies `-s` overrides too).
+JOBTRACKER_USER_AGENT = os.environ.get(
     "JOBTRACKER_USER_AGENT",
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/124.0 Safari/537.36 (jobtracker research crawler)",
+    "Chrome/124.0 Safari/537.36",
 )
+JOBTRACKER_USER_AGENT_SUFFIX = os.environ.get(
+    "JOBTRACKER_USER_AGENT_SUFFIX", "(jobtracker research crawler)"
+)
+USER_AGENT = user_agent(JOBTRACKER_USER_AGENT, JOBTRACKER_USER_AGENT_SUFFIX)
 DEFAULT_REQUEST_HEADERS = {
     "Accept": "application/json, text/html;q=0.9, */*;q=0.8",
     "Accept-Language": "en",

@@ -70,3 +70,14 @@ def test_make_crawl_of_an_unreachable_site_fails_and_writes_no_success_line(
     assert done.returncode != 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "Postings written to" not in done.stdout
     assert f"unreachable: {url} is unreachable (connection refused)" in done.stderr
+
+
+def test_scrapy_crawl_of_a_site_that_blocks_the_client_exits_1_and_says_so(sim) -> None:
+    sim.set_faults(blocked_user_agents=["research crawler"])
+    done = run(sys.executable, "-m", "scrapy", "crawl", "amazon_jobs", "-a",
+               f"base_url={sim.url}", *FAST)  # fmt: skip
+    assert done.returncode == 1, done.stderr[-3000:]
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"scrapy crawl amazon_jobs: blocked: HTTP 403 from {sim.url}/")
+    assert last.endswith("nothing was crawled")
+    assert "Spider closed (blocked)" in done.stderr

@@ -31,7 +31,7 @@ from jobtracker.partitions import (
     page_offsets,
     pages_reach,
 )
-from jobtracker.site_status import unreachable_reason
+from jobtracker.site_status import block_reason, unreachable_reason, user_agent
 from jobtracker.spiders.base import TrackedSpider
 
 if TYPE_CHECKING:
@@ -52,6 +52,18 @@ class AmazonJobsSpider(TrackedSpider):
     window: int
     planned: dict[str, list[int]]
     """Per partition key, the offsets of the listing pages requested so far."""
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """``USER_AGENT`` from ``JOBTRACKER_USER_AGENT`` and ``JOBTRACKER_USER_AGENT_SUFFIX`` as
+        this run's settings have them (an explicit ``-s USER_AGENT=...`` still wins)."""
+        super().update_settings(settings)
+        agent = user_agent(
+            settings.get("JOBTRACKER_USER_AGENT", ""),
+            settings.get("JOBTRACKER_USER_AGENT_SUFFIX", ""),
+        )
+        if agent:
+            settings.set("USER_AGENT", agent, priority="spider")
 
     def configure(self, settings: BaseSettings) -> None:
         """The shared run set-up, plus the site's result window."""
@@ -172,6 +184,7 @@ class AmazonJobsSpider(TrackedSpider):
         try:
             page = parse_search_payload(response.body)
         except PayloadError as exc:
+            self.stop_if_blocked(response)
             reason = "malformed_json"
             logger.warning("Malformed search.json from %s: %s", response.url, exc)
         else:
@@ -372,15 +385,29 @@ class AmazonJobsSpider(TrackedSpider):
         reason = failure.value.__class__.__name__
         response = getattr(failure.value, "response", None)
         if response is not None:
+            self.stop_if_blocked(response)
             reason = f"HTTP {response.status}"
         logger.error("Giving up on %s (%s): partition %s is incomplete", request.url, reason, key)
         self.crawler.stats.inc_value("jobtracker/pages/failed")
         self.ledger.record_failure(key, f"{reason} at offset {request.meta['offset']}")
 
+    def stop_if_blocked(self, response: scrapy.http.Response) -> None:
+        """A 403, or a CDN's HTML block page served with 200, refuses this client: the run
+        stops as ``blocked`` (exit status 1, closes nothing), never as an empty board."""
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        blocked = block_reason(response.status, content_type, response.body)
+        if blocked is not None:
+            self.crawler.stats.inc_value("jobtracker/blocked")
+            self.stop_run(
+                "blocked",
+                f"{blocked} from {response.url}; the site refuses this client "
+                "(User-Agent, address or rate)",
+            )
+
     def stop_run(self, finish_reason: str, what: str) -> NoReturn:
         """Stop the run now with ``finish_reason``, saying in one line what failed (also kept
         in the stats, for the ``crawl`` command's last line)."""
         detail = f"{what}; nothing was crawled" if not self.seen_ids else what
-        logger.error("%s", detail)
+        logger.error("%s: %s", finish_reason, detail)
         self.crawler.stats.set_value("jobtracker/finish_detail", detail)
         raise CloseSpider(finish_reason)
