@@ -1,4 +1,4 @@
-"""Downloader middlewares."""
+"""Downloader and spider middlewares."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from email.utils import parsedate_to_datetime
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Request, Response
+from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
 
 logger = logging.getLogger(__name__)
 
@@ -59,3 +60,20 @@ class RetryAfterMiddleware(RetryMiddleware):
                 )
                 await asyncio.sleep(delay)
         return super().process_response(request, response)
+
+
+class UrlLengthAccountingMiddleware(UrlLengthMiddleware):
+    """Scrapy's URL length limit (``URLLENGTH_LIMIT``), plus: a request it refuses is reported
+    to the spider (``request_refused(request, reason)``), so that the partition it belonged to
+    is incomplete with the reason instead of silently short of a page."""
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        processed = super().get_processed_request(request, response)
+        refused = getattr(self.crawler.spider, "request_refused", None)
+        if processed is None and refused is not None:
+            refused(
+                request,
+                f"not sent: its URL of {len(request.url)} characters is over "
+                f"URLLENGTH_LIMIT={self.maxlength}",
+            )
+        return processed

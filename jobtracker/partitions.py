@@ -28,7 +28,7 @@ and empty"; so is a partition whose facet call contradicts itself or its promise
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -158,6 +158,7 @@ def facet_problem(
     promised: int | None,
     tolerance_abs: int = 2,
     tolerance_rel: float = 0.005,
+    within: Collection[str] | None = None,
 ) -> str | None:
     """Why a facet call's counts of ``dimension`` cannot be trusted to split its partition, or
     None when they are consistent.
@@ -168,6 +169,8 @@ def facet_problem(
     at least the window; and they reconcile with ``promised``. A multi-valued facet counts a
     posting under several values or none (a virtual posting has no state), so only a sum short
     of ``hits`` is a contradiction. ``counts`` None: the response lacks the facet.
+    ``within``: the call counted more values than the promise covers (a scope list left out
+    of its URL, to fit); the promise is checked against the counts of these values.
     """
     if counts is None:
         return f"response lacks the {dimension} facet" if hits > 0 else None
@@ -187,6 +190,8 @@ def facet_problem(
         return (
             f"{dimension} facet counts sum to {total}, below the {hits} hits the response reports"
         )
+    if within is not None:
+        total = sum(counts.get(value, 0) for value in within)
     if promised is not None and abs(total - promised) > tolerance_for(
         promised, tolerance_abs, tolerance_rel
     ):
@@ -309,7 +314,14 @@ class CrawlLedger:
             problems.append(reason)
 
     def record_facets(
-        self, key: str, dimension: str, counts: Mapping[str, int] | None, hits: int, window: int
+        self,
+        key: str,
+        dimension: str,
+        counts: Mapping[str, int] | None,
+        hits: int,
+        window: int,
+        *,
+        within: Collection[str] | None = None,
     ) -> bool:
         """A facet call of this partition came back: the partition is split by ``dimension``
         (unless the response lacks that facet); judge the call (see :func:`facet_problem`).
@@ -327,6 +339,7 @@ class CrawlLedger:
             promised=state.promised,
             tolerance_abs=self.tolerance_abs,
             tolerance_rel=self.tolerance_rel,
+            within=within,
         )
         state.facet_consistent = problem is None
         if problem is not None:

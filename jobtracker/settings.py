@@ -61,6 +61,11 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "jobtracker.middlewares.RetryAfterMiddleware": 550,
 }
+# A request Scrapy refuses to send (URL over URLLENGTH_LIMIT) makes its partition incomplete.
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "jobtracker.middlewares.UrlLengthAccountingMiddleware": 800,
+}
 
 # -- the amazon.jobs search window and completeness tolerance ------------------------------
 AMAZON_JOBS_RESULT_WINDOW = 10_000

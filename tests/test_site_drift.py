@@ -90,3 +90,66 @@ async def test_the_user_agent_suffix_is_a_setting(sim) -> None:
     assert result.finish_reason == "finished"
     assert result.items and result.stats["jobtracker/run_complete"] is True
     assert sim.state()["requests"].get("blocked", 0) == 0
+
+
+# -- no request is ever dropped silently ----------------------------------------------------
+@deferred_f_from_coro_f
+async def test_a_keyword_run_over_every_category_splits_the_list_and_drops_nothing(sim) -> None:
+    """All 60 categories make a URL of over 2,083 characters, which Scrapy refuses to send."""
+    jobs = [t["job"] for t in sim.truth(jobs=True)]
+    categories = sorted({job["business_category"] for job in jobs})
+    assert len(",".join(categories)) > 1000
+    expected = {
+        job["id_icims"]
+        for job in jobs
+        if "rekognition" in " ".join(str(job[f]) for f in ("title", "description")).lower()
+        or "rekognition" in str(job["basic_qualifications"]).lower()
+        or "rekognition" in str(job["preferred_qualifications"]).lower()
+    }
+
+    result = await run_crawl(base_url=sim.url, query="Rekognition", categories=",".join(categories))
+
+    assert "urllength/request_ignored_count" not in result.stats
+    assert set(result.ids) == expected
+    assert result.stats["jobtracker/run_complete"] is True
+
+
+@pytest.mark.parametrize("scoped_categories", [False, True])
+@deferred_f_from_coro_f
+async def test_a_long_country_list_is_split_into_partitions_that_fit(
+    start_sim, scoped_categories: bool
+) -> None:
+    sim = start_sim(size=3000, seed=17)
+    truth = sim.truth()
+    countries = sorted({t["country_code"] for t in truth})
+    categories = ["aws", "legal", "no-such-category"] if scoped_categories else []
+    expected = {
+        t["id_icims"] for t in truth if not categories or t["business_category"] in categories
+    }
+    limit = 900
+    assert len(",".join(countries)) * 8 > limit, "the country filters alone are over the limit"
+
+    scope = {"categories": ",".join(categories)} if categories else {}
+    result = await run_crawl(
+        base_url=sim.url,
+        countries=",".join(countries),
+        settings={"URLLENGTH_LIMIT": limit},
+        **scope,
+    )
+
+    assert "urllength/request_ignored_count" not in result.stats
+    assert set(result.ids) == expected
+    assert result.stats["jobtracker/run_complete"] is True, [
+        (p["key"], p["problems"]) for p in result.spider.ledger.summary() if not p["complete"]
+    ]
+
+
+@deferred_f_from_coro_f
+async def test_a_request_scrapy_refuses_marks_its_partition_incomplete(sim) -> None:
+    result = await run_crawl(base_url=sim.url, settings={"URLLENGTH_LIMIT": 80})
+
+    assert result.stats.get("urllength/request_ignored_count") == 1
+    root = {p["key"]: p for p in result.spider.ledger.summary()}["all"]
+    assert not root["complete"]
+    assert root["problems"] and "URLLENGTH_LIMIT=80" in root["problems"][0], root["problems"]
+    assert result.stats["jobtracker/run_complete"] is False

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlencode
 
 import scrapy
+from scrapy import signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import CloseSpider
 from twisted.python.failure import Failure
@@ -35,12 +36,17 @@ from jobtracker.site_status import block_reason, unreachable_reason, user_agent
 from jobtracker.spiders.base import TrackedSpider
 
 if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 100
 ROOT_FACETS = ("business_category", "normalized_country_code")
+#: Dimensions the run's scope lists (``countries``, ``categories``) filter.
+SCOPE_DIMENSIONS = ("normalized_country_code", "business_category")
 
 
 class AmazonJobsSpider(TrackedSpider):
@@ -52,6 +58,18 @@ class AmazonJobsSpider(TrackedSpider):
     window: int
     planned: dict[str, list[int]]
     """Per partition key, the offsets of the listing pages requested so far."""
+    url_limit: int
+    unscoped: dict[str, frozenset[str]]
+    """Per partition key, scope dimensions its count was taken without (split by them first)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_request_dropped, signal=signals.request_dropped)
+        return spider
+
+    def on_request_dropped(self, request: scrapy.Request) -> None:
+        self.request_refused(request, "dropped by the scheduler")
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -69,7 +87,9 @@ class AmazonJobsSpider(TrackedSpider):
         """The shared run set-up, plus the site's result window."""
         super().configure(settings)
         self.window = settings.getint("AMAZON_JOBS_RESULT_WINDOW", 10_000)
+        self.url_limit = settings.getint("URLLENGTH_LIMIT") or 1_000_000
         self.planned = {}
+        self.unscoped = {}
 
     # -- what the rest of the project reads ---------------------------------------------
     @property
@@ -102,7 +122,7 @@ class AmazonJobsSpider(TrackedSpider):
         )
         root = Partition()
         self.ledger.add(root, parent=None, promised=None)
-        if self.is_keyword_run:
+        if self.is_keyword_run and self.long_list(root) is None:
             # The first page doubles as the facet call; most keywords fit in one partition.
             state = self.ledger.get(ROOT_KEY)
             state.pages_planned = 1
@@ -111,13 +131,16 @@ class AmazonJobsSpider(TrackedSpider):
             # The category counts come from a call not filtered by the run's categories: a
             # site whose category filter answers ``hits: 0`` must contradict them, never look
             # like "absent, complete and empty" (scheduled jobs crawl a few categories each).
+            # A scope list too long for a URL splits the root first, value by value.
+            always = frozenset({"business_category"})
+            dimension = self.long_list(root, always) or "business_category"
             yield self.search_request(
                 root,
                 offset=0,
                 limit=1,
                 facets=ROOT_FACETS,
-                split_by="business_category",
-                scope_categories=False,
+                split_by=dimension,
+                omit=self.root_omit(always | {dimension}),
             )
 
     def search_url(
@@ -127,15 +150,14 @@ class AmazonJobsSpider(TrackedSpider):
         offset: int,
         limit: int,
         facets: tuple[str, ...],
-        scope_categories: bool = True,
+        omit: frozenset[str] = frozenset(),
     ) -> str:
         """The ``search.json`` URL for one page of one partition within the run's scope
-        (``scope_categories=False``: without the run's category filter)."""
+        (without the scope's lists of the dimensions in ``omit``)."""
         filters: dict[str, list[str]] = {}
-        if self.args.countries:
-            filters["normalized_country_code"] = list(self.args.countries)
-        if self.args.categories and scope_categories:
-            filters["business_category"] = list(self.args.categories)
+        for dimension in SCOPE_DIMENSIONS:
+            if self.scope_values(dimension) and dimension not in omit:
+                filters[dimension] = list(self.scope_values(dimension))
         for dimension, value in partition.filters:
             filters[dimension] = [value]  # a partition narrows the scope's values
         params: list[tuple[str, str | int]] = [
@@ -158,11 +180,9 @@ class AmazonJobsSpider(TrackedSpider):
         facets: tuple[str, ...] = (),
         split_by: str | None = None,
         root_page: bool = False,
-        scope_categories: bool = True,
+        omit: frozenset[str] = frozenset(),
     ) -> scrapy.Request:
-        url = self.search_url(
-            partition, offset=offset, limit=limit, facets=facets, scope_categories=scope_categories
-        )
+        url = self.search_url(partition, offset=offset, limit=limit, facets=facets, omit=omit)
         return scrapy.Request(
             url,
             callback=self.parse_facets if split_by else self.parse_page,
@@ -174,8 +194,40 @@ class AmazonJobsSpider(TrackedSpider):
                 "limit": limit,
                 "split_by": split_by,
                 "root_page": root_page,
+                "omit": omit,
             },
         )
+
+    # -- URLs that fit ---------------------------------------------------------------------
+    def scope_values(self, dimension: str) -> tuple[str, ...]:
+        """The run's own list of values of a dimension (``countries``, ``categories``)."""
+        if dimension == "normalized_country_code":
+            return tuple(self.args.countries)
+        if dimension == "business_category":
+            return tuple(self.args.categories)
+        return ()
+
+    def long_list(self, partition: Partition, omit: frozenset[str] = frozenset()) -> str | None:
+        """The scope dimension whose list makes this partition's URLs longer than Scrapy sends
+        (``URLLENGTH_LIMIT``; the longest list first), to split it by value by value; None
+        when its URLs fit."""
+        url = self.search_url(
+            partition, offset=self.window, limit=PAGE_SIZE, facets=ROOT_FACETS, omit=omit
+        )
+        if len(url) <= self.url_limit:
+            return None
+        used = {name for name, _ in partition.filters} | omit
+        lists = [d for d in SCOPE_DIMENSIONS if d not in used and self.scope_values(d)]
+        return max(lists, key=lambda d: len(urlencode({d: self.scope_values(d)})), default=None)
+
+    def root_omit(self, omit: frozenset[str]) -> frozenset[str]:
+        """The scope lists the root's facet call leaves out: ``omit`` (the split dimension's,
+        whose counts are kept to the scope's values afterwards), and more, longest first,
+        until the URL fits. The children's counts then cover more than the scope for each
+        extra one, so they are split by it before being listed."""
+        while (extra := self.long_list(Partition(), omit)) is not None:
+            omit |= {extra}
+        return omit
 
     # -- responses ----------------------------------------------------------------------
     def read_page(self, response: scrapy.http.Response) -> SearchPage | scrapy.Request | None:
@@ -212,16 +264,26 @@ class AmazonJobsSpider(TrackedSpider):
                 yield result
             return
         partition: Partition = response.meta["partition"]
-        yield from self.split(partition, response.meta["split_by"], result)
+        yield from self.split(partition, response.meta["split_by"], result, response.meta["omit"])
 
     def split(
-        self, partition: Partition, dimension: str, page: SearchPage
+        self,
+        partition: Partition,
+        dimension: str,
+        page: SearchPage,
+        omit: frozenset[str] = frozenset(),
     ) -> Iterator[scrapy.Request]:
         state = self.ledger.get(partition.key)
         facet = page.facets.get(dimension)
         if facet is None and page.hits == 0:
             facet = {}  # nothing to count
-        if not self.ledger.record_facets(partition.key, dimension, facet, page.hits, self.window):
+        restricted = dimension in omit and bool(self.scope_values(dimension))
+        # Was the partition's own count taken without the scope's list of this dimension too?
+        broad = partition.key == ROOT_KEY or dimension in self.unscoped.get(partition.key, ())
+        within = self.scope_values(dimension) if restricted and not broad else None
+        if not self.ledger.record_facets(
+            partition.key, dimension, facet, page.hits, self.window, within=within
+        ):
             logger.warning(
                 "Partition %s is incomplete: its facet call is inconsistent (%s)",
                 partition.key,
@@ -230,12 +292,14 @@ class AmazonJobsSpider(TrackedSpider):
             if facet is None:
                 return
         counts = dict(facet or {})
+        if restricted:
+            # The counts are not filtered by the run's values of this dimension: keep those;
+            # one absent from the board is a complete, empty partition.
+            counts = {value: counts.get(value, 0) for value in self.scope_values(dimension)}
+            if broad and partition.key != ROOT_KEY:
+                self.restate_promise(state, sum(counts.values()))
         if partition.key == ROOT_KEY:
             self.ledger.root_ok = True
-            if self.args.categories and not self.is_keyword_run:
-                # The counts are of the whole board: keep the run's categories; one absent
-                # from the board is a complete, empty partition.
-                counts = {category: counts.get(category, 0) for category in self.args.categories}
             if state.promised is None:
                 state.promised = sum(counts.values())
         logger.info(
@@ -245,24 +309,42 @@ class AmazonJobsSpider(TrackedSpider):
             dimension,
             len(counts),
         )
+        unscoped = frozenset(d for d in omit - {dimension} if self.scope_values(d))
         for value, count in sorted(counts.items()):
             child = self.ledger.add(
                 partition.child(dimension, value), parent=partition.key, promised=count
             )
+            if unscoped:
+                self.unscoped[child.key] = unscoped
             yield from self.plan(child)
+
+    def restate_promise(self, state: PartitionState, promised: int) -> None:
+        """A partition counted over more than the run's scope (a facet call that left a scope
+        list out) now knows its count within the scope: so do its ancestors."""
+        delta = promised - (state.promised or 0)
+        node: PartitionState | None = state
+        while node is not None:
+            node.promised = (node.promised or 0) + delta
+            node = self.ledger.get(node.parent) if node.parent is not None else None
 
     def plan(self, state: PartitionState) -> Iterator[scrapy.Request]:
         """Requests for one partition: its pages if it fits the window, else a finer split.
 
         ``hits`` saturate at the window, so a partition that reaches it is split too."""
         partition, count = state.partition, state.promised or 0
-        if count >= self.window:
+        # First by a scope list that the count did not apply, or too long for a URL (the
+        # facet call leaves that list out); then by the next facet if it reaches the window.
+        first = sorted(self.unscoped.get(state.key, ())) if count else []
+        dimension = first[0] if first else (self.long_list(partition) if count else None)
+        omit = frozenset({dimension}) if dimension is not None else frozenset()
+        if dimension is None and count >= self.window:
             dimension = partition.next_dimension()
-            if dimension is not None:
-                yield self.search_request(
-                    partition, offset=0, limit=1, facets=(dimension,), split_by=dimension
-                )
-                return
+        if dimension is not None:
+            yield self.search_request(
+                partition, offset=0, limit=1, facets=(dimension,), split_by=dimension, omit=omit
+            )
+            return
+        if count >= self.window:
             self.ledger.mark_incomplete(
                 state.key, f"{count} postings reach the {self.window}-row window"
             )
@@ -390,6 +472,16 @@ class AmazonJobsSpider(TrackedSpider):
         logger.error("Giving up on %s (%s): partition %s is incomplete", request.url, reason, key)
         self.crawler.stats.inc_value("jobtracker/pages/failed")
         self.ledger.record_failure(key, f"{reason} at offset {request.meta['offset']}")
+
+    def request_refused(self, request: scrapy.Request, reason: str) -> None:
+        """Scrapy refused to send or schedule one of this run's requests (a URL too long, a
+        duplicate): its partition is incomplete, with the reason."""
+        partition = request.meta.get("partition")
+        if partition is None:
+            return
+        logger.warning("Partition %s is incomplete: a request was %s", partition.key, reason)
+        self.crawler.stats.inc_value("jobtracker/requests/refused")
+        self.ledger.record_failure(partition.key, f"{reason} (offset {request.meta['offset']})")
 
     def stop_if_blocked(self, response: scrapy.http.Response) -> None:
         """A 403, or a CDN's HTML block page served with 200, refuses this client: the run
