@@ -38,7 +38,12 @@ from jobtracker.normalize.hourly import card_locations, card_pay
 from jobtracker.normalize.text import clean_labels, clean_title
 from jobtracker.redaction import redact
 from jobtracker.store import PageResult, PostingStore, RunOutcome, spool
-from jobtracker.store.lifecycle import BoardCounts, GuardSettings, plan_closures
+from jobtracker.store.lifecycle import (
+    BoardCounts,
+    GuardSettings,
+    closure_blocker,
+    plan_closures,
+)
 from jobtracker.store.mongo import RunIdTaken
 from jobtracker.store.recovery import recover
 
@@ -362,6 +367,10 @@ class MongoStorePipeline:
             update["changes"]["held"] = len(plan.hold)
             if plan.blocked_reason and not spider.is_keyword_run and not self.failed:
                 logger.warning("No closures for run %s: %s", spider.run_id, plan.blocked_reason)
+            if plan.hold or (plan.blocked_reason and closure_blocker(outcome) is None):
+                # A guard, not the run's own state, kept closures back (strict exit status 3).
+                guarded = plan.blocked_reason or "; ".join(plan.held_reasons)
+                self.crawler.stats.set_value("jobtracker/closures/guarded", guarded)
             if plan.hold:
                 logger.warning(
                     "Run %s held %d closures: %s",

@@ -2,7 +2,7 @@
 
 Environment variables read here: ``MONGO_URI``, ``MONGO_DATABASE``, ``JOBTRACKER_LOG_LEVEL``,
 ``JOBTRACKER_USER_AGENT``, ``JOBTRACKER_USER_AGENT_SUFFIX``, ``JOBTRACKER_CHROMIUM`` (the browser
-for ``amazon_hourly``).
+for ``amazon_hourly``), ``JOBTRACKER_STRICT_EXIT``.
 Everything else can be changed per run with ``-s NAME=VALUE``.
 """
 
@@ -135,3 +135,7 @@ JOBTRACKER_VAR_DIR = os.environ.get("JOBTRACKER_VAR_DIR", "var")  # unsaved post
 JOBTRACKER_CLOCK_START = os.environ.get("JOBTRACKER_CLOCK_START") or None
 
 LOG_LEVEL = os.environ.get("JOBTRACKER_LOG_LEVEL", "INFO")
+
+# `scrapy crawl` exits 3 for a run that finished but is incomplete, or whose closures a guard
+# blocked or held (for cron and monitoring); off by default (0).
+JOBTRACKER_STRICT_EXIT = os.environ.get("JOBTRACKER_STRICT_EXIT", "0") == "1"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -81,3 +82,12 @@ def test_scrapy_crawl_of_a_site_that_blocks_the_client_exits_1_and_says_so(sim) 
     assert last.startswith(f"scrapy crawl amazon_jobs: blocked: HTTP 403 from {sim.url}/")
     assert last.endswith("nothing was crawled")
     assert "Spider closed (blocked)" in done.stderr
+
+
+@pytest.mark.parametrize(("strict", "code"), [("1", 3), ("0", 0)])
+def test_strict_exit_makes_a_finished_incomplete_run_exit_3(sim, strict: str, code: int) -> None:
+    env = {**os.environ, "JOBTRACKER_STRICT_EXIT": strict}
+    done = run(sys.executable, "-m", "scrapy", "crawl", "amazon_jobs", "-a", f"base_url={sim.url}",
+               "-a", "categories=legal", "-a", "max_pages=1", *FAST, env=env)  # fmt: skip
+    assert done.returncode == code, done.stderr[-3000:]
+    assert "Spider closed (finished)" in done.stderr and "INCOMPLETE" in done.stderr

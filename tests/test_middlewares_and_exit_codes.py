@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from jobtracker.commands.crawl import exit_code_for
+from jobtracker.commands.crawl import exit_code_for, exit_code_from_stats
 from jobtracker.middlewares import parse_retry_after
 
 NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
@@ -49,3 +49,39 @@ def test_a_store_failure_fails_a_finished_run() -> None:
 )
 def test_exit_codes(reason: str | None, bootstrap_failed: bool, code: int) -> None:
     assert exit_code_for(reason, bootstrap_failed) == code
+
+
+@pytest.mark.parametrize(
+    ("stats", "strict", "code"),
+    [
+        ({"finish_reason": "finished", "jobtracker/run_complete": True}, True, 0),
+        ({"finish_reason": "finished", "jobtracker/run_complete": False}, False, 0),
+        ({"finish_reason": "finished", "jobtracker/run_complete": False}, True, 3),
+        (
+            {
+                "finish_reason": "finished",
+                "jobtracker/run_complete": True,
+                "jobtracker/closures/guarded": "mass-closure guard: 400 of 1500 ...",
+            },
+            True,
+            3,
+        ),
+        ({"finish_reason": "blocked", "jobtracker/run_complete": False}, True, 1),
+        ({"finish_reason": "unreachable"}, True, 1),
+        ({"finish_reason": "bad_argument:countries"}, True, 2),
+        ({"finish_reason": "duplicate_run_id"}, True, 2),
+        (
+            {
+                "finish_reason": "finished",
+                "jobtracker/run_complete": False,
+                "jobtracker/store/failed": True,
+            },
+            True,
+            1,
+        ),
+    ],
+)
+def test_strict_exit_codes(stats: dict, strict: bool, code: int) -> None:
+    """JOBTRACKER_STRICT_EXIT=1: a run that finished but is incomplete, or whose closures a
+    guard blocked, exits 3 (for cron and monitoring); failures keep 1, bad input 2."""
+    assert exit_code_from_stats(stats, bootstrap_failed=False, strict=strict) == code

@@ -11,7 +11,7 @@ import pytest
 from pymongo.database import Database
 from scrapy.utils.defer import deferred_f_from_coro_f
 
-from jobtracker.commands.crawl import exit_code_for
+from jobtracker.commands.crawl import exit_code_for, exit_code_from_stats
 from tests.support.crawling import CrawlResult, run_crawl
 from tests.support.history import day_clock
 
@@ -153,3 +153,22 @@ async def test_a_request_scrapy_refuses_marks_its_partition_incomplete(sim) -> N
     assert not root["complete"]
     assert root["problems"] and "URLLENGTH_LIMIT=80" in root["problems"][0], root["problems"]
     assert result.stats["jobtracker/run_complete"] is False
+
+
+# -- strict exit status -----------------------------------------------------------------------
+@deferred_f_from_coro_f
+async def test_strict_exit_3_when_the_guard_blocks_the_closures(
+    start_sim, mongo_db, mongo_uri
+) -> None:
+    sim = start_sim(size=1500, seed=42)
+    first = await stored_crawl(sim, mongo_db, mongo_uri, day=0, job="d0")
+    assert exit_code_from_stats(first.stats, bootstrap_failed=False, strict=True) == 0
+    sim.set_faults(hide_fraction=0.4)  # a site change: 40% of the board gone at once
+
+    guarded = await stored_crawl(sim, mongo_db, mongo_uri, day=1, job="d1")
+
+    assert guarded.stats["jobtracker/run_complete"] is True
+    run = mongo_db.crawl_runs.find_one({"_id": "d1"})
+    assert run["closure"]["blocked_reason"].startswith("mass-closure guard")
+    assert exit_code_from_stats(guarded.stats, bootstrap_failed=False, strict=False) == 0
+    assert exit_code_from_stats(guarded.stats, bootstrap_failed=False, strict=True) == 3
