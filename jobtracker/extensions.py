@@ -78,6 +78,8 @@ class CrawlSummary:
             "keyword_run": spider.is_keyword_run,  # type: ignore[attr-defined]
             "scope": spider.scope,  # type: ignore[attr-defined]
             "complete": ledger.complete(),
+            "plan": ledger.plan,
+            "plan_reason": ledger.plan_reason,
             "partitions": ledger.summary(),
             "coverage": coverage(stats.get_stats()),
             "stats": {key: stats.get_value(key) for key in STAT_KEYS},
@@ -123,6 +125,8 @@ def format_summary(summary: dict[str, Any]) -> list[str]:
         f"({stats.get('jobtracker/postings/duplicate') or 0} duplicates skipped); "
         f"{stats.get('downloader/request_count') or 0} requests",
     ]
+    if summary.get("plan_reason"):
+        lines.append(f"Plan: {summary['plan']} ({summary['plan_reason']})")
     if summary.get("coverage"):
         lines.append(
             "Normalization coverage: "

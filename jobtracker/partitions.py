@@ -224,6 +224,9 @@ class PartitionState:
     problems: list[str] = field(default_factory=list)
     """Why the partition cannot be complete (failed pages, truncation, ...); empty if none."""
     complete: bool | None = None
+    listed: bool = False
+    """Split, yet its own listing was read too (the discovered plan's root, whose children
+    take their postings from it): that listing must be sound as well."""
 
     @property
     def key(self) -> str:
@@ -263,6 +266,10 @@ class CrawlLedger:
         self.states: dict[str, PartitionState] = {}
         self.root_ok = False
         self.finalized = False
+        self.plan: str | None = None
+        """How the run was planned: ``facets`` or ``discovered`` (``crawl_runs.plan``)."""
+        self.plan_reason: str | None = None
+        """Why the discovered plan replaced the facets (``crawl_runs.plan_reason``)."""
 
     # -- building the tree -------------------------------------------------------------
     def add(
@@ -359,6 +366,8 @@ class CrawlLedger:
         if state.problems:
             return False
         if state.split_by is not None:
+            if state.listed and not self._listing_sound(state):
+                return False
             children = [self.states[key] for key in state.children]
             if not all(child.complete for child in children):
                 return False
@@ -368,23 +377,8 @@ class CrawlLedger:
             state.ids = union
         else:
             if state.pages_ok < state.pages_planned:
-                state.problems.append(
-                    f"{state.pages_planned - state.pages_ok} of {state.pages_planned} pages "
-                    "never came back"
-                )
-                return False
-            moved = board_moves(state.pages.values())
-            for before, after in moved:
-                state.problems.append(
-                    f"the board moved under the partition between the pages at offsets "
-                    f"{before} and {after}: they share no posting, one may have slipped between"
-                )
-            unread = listing_goes_on(state.pages.values())
-            if unread is not None:
-                state.problems.append(
-                    f"the listing goes on past the last page read (offset {unread.offset}, "
-                    f"hits {unread.hits})"
-                )
+                return self._listing_sound(state)  # says which pages never came back
+            self._listing_sound(state)
             contradiction = self._listing_contradiction(state)
             if contradiction is not None:
                 state.problems.append(contradiction)
@@ -407,6 +401,29 @@ class CrawlLedger:
             state.problems.append(f"fetched {len(state.ids)} postings of the {expected} {listed}")
             return False
         return True
+
+    def _listing_sound(self, state: PartitionState) -> bool:
+        """Every planned page of the partition's own listing came back, adjacent pages
+        overlap and the last one read to the end (else the problems say why)."""
+        if state.pages_ok < state.pages_planned:
+            state.problems.append(
+                f"{state.pages_planned - state.pages_ok} of {state.pages_planned} pages "
+                "never came back"
+            )
+            return False
+        moved = board_moves(state.pages.values())
+        for before, after in moved:
+            state.problems.append(
+                f"the board moved under the partition between the pages at offsets "
+                f"{before} and {after}: they share no posting, one may have slipped between"
+            )
+        unread = listing_goes_on(state.pages.values())
+        if unread is not None:
+            state.problems.append(
+                f"the listing goes on past the last page read (offset {unread.offset}, "
+                f"hits {unread.hits})"
+            )
+        return not state.problems
 
     def _listing_contradiction(self, state: PartitionState) -> str | None:
         """A listed partition whose own ``hits`` disagree with its promise beyond the

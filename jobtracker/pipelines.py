@@ -235,6 +235,8 @@ class MongoStorePipeline:
             recover(self.store, self.var_dir, spider.clock.now(), self.abandon_after)
             if getattr(spider, "ledger", None) is not None:
                 self.store.start_run(run_document(spider))
+            if hasattr(spider, "store_categories") and not spider.is_keyword_run:
+                spider.store_categories = frozenset(self.store.open_categories(spider.scope))
         except RunIdTaken:
             self.store.close()
             self.store = None
@@ -344,6 +346,8 @@ class MongoStorePipeline:
             "finish_reason": finish_reason,
             "finished_at": spider.clock.now(),
             "complete": spider.ledger.complete() and not self.failed,
+            "plan": spider.ledger.plan,
+            "plan_reason": spider.ledger.plan_reason,
             "partitions": spider.ledger.summary(),
             "changes": {**self.changes.as_dict(), "unsaved": self.unsaved},
             "stats": {key: self.crawler.stats.get_value(key) for key in RUN_STAT_KEYS},

@@ -5,6 +5,7 @@ closes nothing."""
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ from pymongo.database import Database
 from scrapy.utils.defer import deferred_f_from_coro_f
 
 from jobtracker.commands.crawl import exit_code_for, exit_code_from_stats
+from jobtracker.partitions import page_offsets
+from jobtracker.store.lifecycle import RunOutcome, covering_partition_complete
 from tests.support.crawling import CrawlResult, run_crawl
 from tests.support.history import day_clock
 
@@ -172,3 +175,126 @@ async def test_strict_exit_3_when_the_guard_blocks_the_closures(
     assert run["closure"]["blocked_reason"].startswith("mass-closure guard")
     assert exit_code_from_stats(guarded.stats, bootstrap_failed=False, strict=False) == 0
     assert exit_code_from_stats(guarded.stats, bootstrap_failed=False, strict=True) == 3
+
+
+# -- a full crawl without facets: the discovered plan -----------------------------------------
+def minimum_requests(truth: list[dict[str, Any]], window: int = 10_000) -> int:
+    """The fewest requests of a crawl with facets (robots.txt, the root facet call, the
+    overlapping pages of each category, one facet call and the country pages of a category
+    that reaches the window)."""
+    requests = 2
+    for category, count in Counter(t["business_category"] for t in truth).items():
+        if count < window:
+            requests += len(page_offsets(count, 100, window))
+            continue
+        countries = Counter(t["country_code"] for t in truth if t["business_category"] == category)
+        requests += 1 + sum(len(page_offsets(n, 100, window)) for n in countries.values())
+    return requests
+
+
+def by_key(result: CrawlResult) -> dict[str, dict[str, Any]]:
+    assert result.spider is not None
+    return {p["key"]: p for p in result.spider.ledger.summary()}
+
+
+def problems(result: CrawlResult) -> list[tuple[str, list[str]]]:
+    return [(k, p["problems"]) for k, p in by_key(result).items() if not p["complete"]]
+
+
+@pytest.mark.parametrize(
+    ("knobs", "reason"),
+    [
+        ({"facets_missing": True}, "no business_category facet"),
+        ({"facets_lie_categories": ["legal"]}, "business_category facet counts sum to"),
+    ],
+)
+@deferred_f_from_coro_f
+async def test_without_usable_facets_a_board_under_the_window_is_crawled_from_its_data(
+    start_sim, knobs: dict[str, Any], reason: str
+) -> None:
+    sim = start_sim(size=3000, seed=15)
+    truth = sim.truth()
+    assert len(truth) < 10_000
+    sim.set_faults(**knobs)
+
+    result = await run_crawl(base_url=sim.url)
+
+    assert result.finish_reason == "finished"
+    assert Counter(result.ids) == Counter(t["id_icims"] for t in truth)  # all, once each
+    ledger = result.spider.ledger
+    assert ledger.plan == "discovered" and reason in ledger.plan_reason, ledger.plan_reason
+    assert result.stats["jobtracker/run_complete"] is True, problems(result)
+    parts = by_key(result)
+    root = parts["all"]
+    assert root["split_by"] == "business_category" and root["facet_consistent"] is True
+    counts = Counter(t["business_category"] for t in truth)
+    assert {k for k in parts if k != "all"} == {f"business_category={c}" for c in counts}
+    assert sum(parts[f"business_category={c}"]["expected"] for c in counts) == root["expected"]
+    minimum = minimum_requests(truth)
+    assert result.requests <= 1.3 * minimum, (result.requests, minimum)
+
+
+@deferred_f_from_coro_f
+async def test_without_facets_a_broken_category_filter_is_incomplete_never_empty(
+    start_sim,
+) -> None:
+    sim = start_sim(size=3000, seed=15)
+    truth = sim.truth()
+    sim.set_faults(facets_missing=True, category_filter_zero=True)
+
+    result = await run_crawl(base_url=sim.url)
+
+    assert set(result.ids) == {t["id_icims"] for t in truth}  # the root listing has them
+    assert result.stats["jobtracker/run_complete"] is False
+    parts = by_key(result)
+    assert parts["all"]["facet_consistent"] is False  # vouches for no absent category
+    legal = parts["business_category=legal"]
+    assert legal["expected"] == 0 and legal["fetched"] > 0 and not legal["complete"]
+    run = RunOutcome("run", "finished", False, result.spider.ledger.summary())
+    assert not any(
+        covering_partition_complete(run, t["business_category"], t["country_code"]) for t in truth
+    )
+
+
+@pytest.mark.slow
+@deferred_f_from_coro_f
+async def test_without_facets_the_default_board_over_the_window_is_found_in_full(sim) -> None:
+    truth = sim.truth()
+    assert len(truth) > 10_000
+    sim.set_faults(facets_missing=True)
+
+    result = await run_crawl(base_url=sim.url)
+
+    assert result.finish_reason == "finished"
+    assert Counter(result.ids) == Counter(t["id_icims"] for t in truth)
+    assert result.spider.ledger.plan == "discovered"
+    # hits saturate at the window: the run cannot prove it saw every category, so it says so.
+    assert result.stats["jobtracker/run_complete"] is False
+    root = by_key(result)["all"]
+    assert root["facet_consistent"] is False
+    assert any("window" in problem for problem in root["problems"]), root["problems"]
+    others = [p for k, p in by_key(result).items() if not p["complete"] and k != "all"]
+    assert all(p["split_by"] for p in others), others  # only the categories over the window
+
+
+@deferred_f_from_coro_f
+async def test_the_discovered_plan_asks_for_a_category_only_the_store_knows(
+    start_sim, mongo_db, mongo_uri
+) -> None:
+    sim = start_sim(size=2000, seed=43)
+    truth = sim.truth()
+    small = Counter(t["business_category"] for t in truth).most_common(8)[-1][0]
+    await stored_crawl(sim, mongo_db, mongo_uri, day=0, job="d0")
+    assert mongo_db.crawl_runs.find_one({"_id": "d0"})["plan"] == "facets"
+    sim.set_faults(facets_missing=True, vanish_categories=[small])
+
+    result = await stored_crawl(sim, mongo_db, mongo_uri, day=1, job="d1")
+
+    assert result.stats["jobtracker/run_complete"] is True, problems(result)
+    gone = by_key(result)[f"business_category={small}"]
+    assert gone["complete"] and gone["expected"] == 0 and gone["fetched"] == 0
+    run = mongo_db.crawl_runs.find_one({"_id": "d1"})
+    assert run["plan"] == "discovered"
+    assert "no business_category facet" in run["plan_reason"]
+    missing = set(mongo_db.postings.distinct("business_category", {"missing_since": {"$ne": None}}))
+    assert small in missing

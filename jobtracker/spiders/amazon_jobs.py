@@ -6,7 +6,10 @@ then city). A keyword crawl (``query``) pages through the matches directly. Page
 overlap by one row (offsets 0, 99, 198, ...), so that a board moving during the crawl cannot
 hide a skipped posting (:func:`~jobtracker.partitions.board_moves`). Every partition is
 accounted for in a :class:`~jobtracker.partitions.CrawlLedger`; the crawl summary extension and
-the store read it when the run ends.
+the store read it when the run ends. When the facet call answers no usable counts, the run is
+planned from the data instead (:mod:`jobtracker.spiders.discovered`). A client the site refuses
+(403, a CDN block page) stops the run as ``blocked``, a site that never answers as
+``unreachable`` (:mod:`jobtracker.site_status`).
 """
 
 from __future__ import annotations
@@ -32,8 +35,10 @@ from jobtracker.partitions import (
     page_offsets,
     pages_reach,
 )
+from jobtracker.plan_discovery import facet_plan_problem
 from jobtracker.site_status import block_reason, unreachable_reason, user_agent
 from jobtracker.spiders.base import TrackedSpider
+from jobtracker.spiders.discovered import DiscoveredPlan
 
 if TYPE_CHECKING:
     from typing import Self
@@ -49,7 +54,7 @@ ROOT_FACETS = ("business_category", "normalized_country_code")
 SCOPE_DIMENSIONS = ("normalized_country_code", "business_category")
 
 
-class AmazonJobsSpider(TrackedSpider):
+class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
     """Crawl www.amazon.jobs ``search.json``: the whole board, a scope, or a keyword."""
 
     name = "amazon_jobs"
@@ -66,6 +71,7 @@ class AmazonJobsSpider(TrackedSpider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.on_request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.discovery_idle, signal=signals.spider_idle)
         return spider
 
     def on_request_dropped(self, request: scrapy.Request) -> None:
@@ -122,6 +128,7 @@ class AmazonJobsSpider(TrackedSpider):
         )
         root = Partition()
         self.ledger.add(root, parent=None, promised=None)
+        self.ledger.plan = "facets"
         if self.is_keyword_run and self.long_list(root) is None:
             # The first page doubles as the facet call; most keywords fit in one partition.
             state = self.ledger.get(ROOT_KEY)
@@ -181,15 +188,21 @@ class AmazonJobsSpider(TrackedSpider):
         split_by: str | None = None,
         root_page: bool = False,
         omit: frozenset[str] = frozenset(),
+        callback: Any = None,
+        account: Partition | None = None,
     ) -> scrapy.Request:
+        """A request for one page (or count, or facet call) of ``partition``, accounted to
+        ``account`` when that is another ledger partition (the discovered plan's country
+        cross-check); ``callback`` replaces the usual one."""
         url = self.search_url(partition, offset=offset, limit=limit, facets=facets, omit=omit)
         return scrapy.Request(
             url,
-            callback=self.parse_facets if split_by else self.parse_page,
+            callback=callback or (self.parse_facets if split_by else self.parse_page),
             errback=self.on_error,
             headers={"Accept": "application/json"},
             meta={
-                "partition": partition,
+                "partition": account or partition,
+                "url_partition": partition,
                 "offset": offset,
                 "limit": limit,
                 "split_by": split_by,
@@ -274,6 +287,18 @@ class AmazonJobsSpider(TrackedSpider):
         omit: frozenset[str] = frozenset(),
     ) -> Iterator[scrapy.Request]:
         state = self.ledger.get(partition.key)
+        full_root = partition.key == ROOT_KEY and not self.is_keyword_run
+        if full_root and dimension == "business_category":
+            unusable = facet_plan_problem(
+                page.facets,
+                page.hits,
+                self.window,
+                tolerance_abs=self.ledger.tolerance_abs,
+                tolerance_rel=self.ledger.tolerance_rel,
+            )
+            if unusable is not None:
+                yield from self.start_discovery(page, unusable)
+                return
         facet = page.facets.get(dimension)
         if facet is None and page.hits == 0:
             facet = {}  # nothing to count
@@ -386,8 +411,22 @@ class AmazonJobsSpider(TrackedSpider):
             return
         if response.meta["root_page"]:
             yield from self.plan_keyword_root(page)
-        seen_at = self.clock.now()
         ids: list[str] = []
+        yield from self.emit_postings(page, key, ids)
+        full = len(page.jobs) >= response.meta["limit"]
+        self.ledger.record_page(key, ids, page.hits, offset=offset, full=full)
+        self.crawler.stats.inc_value("jobtracker/pages/ok")
+        self.discovery_sees(page)
+        if not response.meta["root_page"]:
+            state = self.ledger.get(key)
+            self.discovered_first_page(state, page)
+            yield from self.extend_if_grown(state, page.hits)
+
+    def emit_postings(
+        self, page: SearchPage, key: str, ids: list[str] | None = None
+    ) -> Iterator[JobPosting]:
+        """The page's postings as items (each once per run); their ids go to ``ids``."""
+        seen_at = self.clock.now()
         for job in page.jobs:
             item = job_to_item(
                 job,
@@ -400,14 +439,10 @@ class AmazonJobsSpider(TrackedSpider):
             if item is None:
                 self.crawler.stats.inc_value("jobtracker/postings/without_id")
                 continue
-            ids.append(item.source_id)
+            if ids is not None:
+                ids.append(item.source_id)
             if self.keep_first_sighting(item.source_id):
                 yield item
-        full = len(page.jobs) >= response.meta["limit"]
-        self.ledger.record_page(key, ids, page.hits, offset=offset, full=full)
-        self.crawler.stats.inc_value("jobtracker/pages/ok")
-        if not response.meta["root_page"]:
-            yield from self.extend_if_grown(self.ledger.get(key), page.hits)
 
     def plan_keyword_root(self, page: SearchPage) -> Iterator[scrapy.Request]:
         """A keyword run's first page: page on, or split by category if it fills the window."""
@@ -429,7 +464,7 @@ class AmazonJobsSpider(TrackedSpider):
         count the plan used): fetch the pages that read the rest, whichever page saw it."""
         if state.split_by is not None:
             return
-        if hits >= self.window:
+        if hits >= self.window and not (self.discovery is not None and state.key == ROOT_KEY):
             self.ledger.mark_incomplete(
                 state.key,
                 f"the listing reached the {self.window}-row window: rows past it cannot be read",
@@ -461,7 +496,9 @@ class AmazonJobsSpider(TrackedSpider):
         request = failure.request  # type: ignore[attr-defined]
         key = request.meta["partition"].key
         unreachable = unreachable_reason(failure.value)
-        if unreachable is not None and key == ROOT_KEY and request.meta["offset"] == 0:
+        if unreachable is not None and not self.crawler.stats.get_value(
+            "downloader/response_count"
+        ):
             self.ledger.record_failure(key, f"{unreachable} at offset 0")
             self.stop_run("unreachable", f"{self.args.base_url} is unreachable ({unreachable})")
         reason = failure.value.__class__.__name__
@@ -495,6 +532,13 @@ class AmazonJobsSpider(TrackedSpider):
                 f"{blocked} from {response.url}; the site refuses this client "
                 "(User-Agent, address or rate)",
             )
+
+    def finish_accounting(self) -> None:
+        """The discovered plan's verdict first, then completeness (once)."""
+        if not self.ledger.finalized:
+            self.discovery_verdict()
+        super().finish_accounting()
+        self.discovery_vouches()
 
     def stop_run(self, finish_reason: str, what: str) -> NoReturn:
         """Stop the run now with ``finish_reason``, saying in one line what failed (also kept

@@ -469,6 +469,12 @@ class PostingStore:
             query["business_category"] = {"$in": list(scope["categories"])}
         return query
 
+    def open_categories(self, scope: dict[str, Any]) -> list[str]:
+        """The business categories of the open postings in a run's scope (a full crawl asks
+        for each, even one no listing shows any more: its postings must be accounted for)."""
+        values = self.postings.distinct("business_category", self.scope_filter(scope))
+        return sorted(str(value) for value in values if value)
+
     def apply_closures(
         self, run: RunOutcome, scope: dict[str, Any], guards: GuardSettings | None = None
     ) -> ClosurePlan:
