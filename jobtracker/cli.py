@@ -3,9 +3,10 @@
 Subcommands: ``sim`` (the offline simulator of www.amazon.jobs), ``mongo`` (the MongoDB test
 server), ``verify`` (the store's invariants, :mod:`jobtracker.store.verify`), ``demo`` and the
 research commands of :mod:`jobtracker.research.cli` (``trend``,
-``first-seen``, ``active``, ``history``, ``export``, ``runs``) and the scrapyd commands of
-:mod:`jobtracker.deploy.cli` (``deploy``, ``schedule``). Crawls themselves run
-through Scrapy (``scrapy crawl amazon_jobs``, ``make crawl``), so scrapyd runs them the same way.
+``first-seen``, ``active``, ``history``, ``export``, ``runs``), the scrapyd commands of
+:mod:`jobtracker.deploy.cli` (``deploy``, ``schedule``) and ``probe`` (:mod:`jobtracker.probe`).
+Crawls themselves run through Scrapy (``scrapy crawl amazon_jobs``, ``make crawl``), so scrapyd
+runs them the same way.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 
 from jobtracker import __version__
 from jobtracker.deploy.cli import register as register_deploy_commands
+from jobtracker.probe import register as register_probe_command
 from jobtracker.research.cli import command_handler, mongo_options
 from jobtracker.research.cli import register as register_research_commands
 
@@ -149,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_research_commands(commands)
     register_deploy_commands(commands)
+    register_probe_command(commands)
     return parser
 
 

@@ -77,9 +77,8 @@ def facet_plan_problem(
     countries = facets.get(COUNTRY)
     if countries is not None and sum(countries.values()) != sum(categories.values()):
         return (
-            f"the business_category facet counts sum to {sum(categories.values())}, the "
-            f"normalized_country_code facet counts of the same answer to "
-            f"{sum(countries.values())}: one of them leaves postings out"
+            f"business_category counts sum to {sum(categories.values()):,}, country counts to "
+            f"{sum(countries.values()):,}: one leaves some out"
         )
     return None
 

@@ -26,7 +26,7 @@ COUNTRIES = {"USA": 5000, "JPN": 2150}
                 "normalized_country_code": {"USA": 10000, "JPN": 2150},
             },
             10000,
-            "business_category facet counts sum to 12030, the normalized_country_code",
+            "business_category counts sum to 12,030, country counts to 12,150",
         ),
     ],
 )
