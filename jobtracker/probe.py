@@ -356,6 +356,13 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--timeout", type=float, default=60.0, metavar="SECONDS", help="per request (default: 60)"
     )
+    parser.add_argument(
+        "--result-window",
+        type=int,
+        default=WINDOW,
+        metavar="ROWS",
+        help="the site's result window (default: %(default)s; a simulator may use another)",
+    )
     parser.add_argument("--json", action="store_true", help="the report as JSON")
     parser.set_defaults(func=run)
 
@@ -371,11 +378,13 @@ def checked_target(base_url: str, locale: str) -> tuple[str, str]:
     return args.base_url, args.locale
 
 
-def run_probe(base_url: str, locale: str = "en", timeout: float = 60.0) -> ProbeReport:
+def run_probe(
+    base_url: str, locale: str = "en", timeout: float = 60.0, window: int = WINDOW
+) -> ProbeReport:
     """Probe with the crawler's User-Agent (``JOBTRACKER_USER_AGENT`` + suffix)."""
     from jobtracker.settings import USER_AGENT
 
-    return probe(base_url, locale, fetch=http_fetch(USER_AGENT, timeout))
+    return probe(base_url, locale, fetch=http_fetch(USER_AGENT, timeout), window=window)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -386,7 +395,10 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"jobtracker probe: error: {redact_text(str(exc))}", file=sys.stderr)
         return 2
-    report = run_probe(base_url, locale, args.timeout)
+    if args.result_window < PAGE_SIZE + 1:
+        print(f"jobtracker probe: error: --result-window must be over {PAGE_SIZE}", file=sys.stderr)
+        return 2
+    report = run_probe(base_url, locale, args.timeout, args.result_window)
     if args.json:
         json.dump(report.as_dict(), sys.stdout, indent=1)
         print()

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from jobtracker.probe import run_probe
+from jobtracker.deploy.schedule import probe_refusal
+from jobtracker.probe import Check, ProbeReport, run_probe
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,3 +74,46 @@ def test_probe_exit_status_for_a_drift_an_unreachable_site_and_bad_input(sim) ->
     assert "reachable" in down.stdout and "Connection refused" in down.stdout
     bad = jobtracker("probe", "--base-url", "localhost:8080")
     assert bad.returncode == 2 and "base_url" in bad.stderr and "Traceback" not in bad.stderr
+
+
+# -- jobtracker schedule probes first -----------------------------------------------------------
+def report_with(*checks: Check) -> ProbeReport:
+    return ProbeReport("http://127.0.0.1:8080", "en", list(checks))
+
+
+def test_schedule_refuses_only_an_unsafe_drift_and_force_overrides() -> None:
+    fine = Check("facets", "agree", "agree", True, True)
+    copes = Check("past the window", "200", "HTTP 400", False)
+    unsafe = Check("category filter", "aws: 900 hits", "0 hits", False, True)
+
+    assert probe_refusal(report_with(fine, copes), force=False) is None
+    refusal = probe_refusal(report_with(fine, copes, unsafe), force=False)
+    assert refusal is not None
+    assert (
+        "category filter" in refusal
+        and "--force" in refusal
+        and "past the window" not in (refusal.split(":", 1)[0])
+    )
+    assert probe_refusal(report_with(fine, unsafe), force=True) is None
+
+
+def test_schedule_probes_the_site_before_any_scrapyd_node(sim) -> None:
+    sim.set_faults(category_filter_zero=True)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        node = f"http://127.0.0.1:{sock.getsockname()[1]}"  # never reached when refused
+        refused = jobtracker("schedule", "--node", node, "--base-url", sim.url, "--batch", "b")
+        forced = jobtracker(
+            "schedule", "--node", node, "--base-url", sim.url, "--batch", "b", "--force"
+        )
+
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    (line,) = refused.stderr.strip().splitlines()
+    assert line.startswith("jobtracker schedule: error: the site's contract drifted")
+    assert "category filter" in line and "--force" in line
+    assert "category filter" in refused.stdout and "DRIFT" in refused.stdout  # the table
+    assert "unreachable" not in refused.stderr
+    # --force schedules anyway: past the probe, the next step is the node, here unreachable.
+    assert forced.returncode == 1
+    assert "--force: scheduling anyway" in forced.stdout
+    assert f"scrapyd node {node} is unreachable" in forced.stderr

@@ -147,6 +147,7 @@ def _values(args: argparse.Namespace, dimension: Any) -> tuple[dict[str, int], s
 
         return dict.fromkeys(HOURLY_SITES, 0), f"the {len(HOURLY_SITES)} hourly-jobs sites"
     base_url = args.base_url or DEFAULT_BASE_URL
+    _probe_first(args, base_url)
     counts = board_counts(base_url, dimension, user_agent=USER_AGENT)
     origin = f"{len(counts)} {dimension.plural} on the board at {base_url}"
     uri = args.mongo_uri or os.environ.get("MONGO_URI")
@@ -164,6 +165,26 @@ def _values(args: argparse.Namespace, dimension: Any) -> tuple[dict[str, int], s
         counts.update(dict.fromkeys(only_stored, 0))
         origin += f" (+{len(only_stored)} only in the store)"
     return counts, origin
+
+
+def _probe_first(args: argparse.Namespace, base_url: str) -> None:
+    """``jobtracker probe`` before the board is read: an unsafe drift refuses (its table on
+    stdout, one error line), unless ``--force``."""
+    from jobtracker.deploy.schedule import probe_refusal
+    from jobtracker.probe import run_probe
+
+    locale = dict(pairs(args.arg, "--arg")).get("locale", "en")
+    window = dict(pairs(args.set, "--set")).get("AMAZON_JOBS_RESULT_WINDOW", "10000")
+    try:
+        report = run_probe(base_url, locale, timeout=args.timeout, window=int(window))
+    except ValueError:
+        raise DeployError(f"--set AMAZON_JOBS_RESULT_WINDOW={window}: give a number", 2) from None
+    refusal = probe_refusal(report, args.force)
+    if refusal is not None:
+        print("\n".join(report.lines()))
+        raise DeployError(refusal, 1)
+    forced = " (--force: scheduling anyway)" if report.unsafe else ""
+    print(f"probe: {report.verdict()}{forced}")
 
 
 @_handler
@@ -318,6 +339,12 @@ def register(commands: Any) -> None:
     )
     schedule.add_argument(
         "--database", help="MongoDB database (default: $MONGO_DATABASE or jobtracker)"
+    )
+    schedule.add_argument(
+        "--force",
+        action="store_true",
+        help="schedule even if `jobtracker probe` (run first, unless --values) finds a drift "
+        "that makes a crawl unsafe",
     )
     schedule.add_argument(
         "--limit",

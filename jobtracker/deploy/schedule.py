@@ -7,7 +7,9 @@ store is configured, every value that open postings in the store still carry (a 
 last postings all went away must still be crawled once more, as a complete empty partition,
 so that its postings are closed). Each value is its own scope, or ``--groups N`` puts the
 values into N stable groups (CRC-32 of the value modulo N: a value stays in its group from one
-batch to the next, whatever the counts do).
+batch to the next, whatever the counts do). Before it reads the board it probes the site
+(``jobtracker probe``) and posts nothing on a drift that makes a crawl unsafe
+(:func:`probe_refusal`), unless ``--force``.
 
 Job ids are readable and carry the scope, so overlap detection needs nothing but
 ``listjobs.json`` (whose running jobs show no arguments): ``<batch>.category.aws``,
@@ -32,6 +34,7 @@ from jobtracker.arguments import AmazonHourlyArgs, AmazonJobsArgs, ArgumentError
 from jobtracker.deploy.nodes import DeployError
 from jobtracker.deploy.scrapyd import Job, ScrapydClient
 from jobtracker.parsing import PayloadError, parse_search_payload
+from jobtracker.probe import ProbeReport
 
 ACTIVE_STATES = ("pending", "running")
 #: The argument models of the project's spiders (values are checked before scheduling).
@@ -195,6 +198,18 @@ def board_counts(
         why = page.error or f"no {dimension.facet} facet in the answer"
         raise DeployError(f"the board at {base_url} gave no facet counts: {why}", 1)
     return dict(page.facets[dimension.facet])
+
+
+def probe_refusal(report: ProbeReport, force: bool) -> str | None:
+    """Why ``schedule`` posts nothing after probing the site (``jobtracker probe``): a drift
+    that makes a crawl unsafe, unless ``force``; None to go on."""
+    if force or not report.unsafe:
+        return None
+    names = ", ".join(check.name for check in report.unsafe)
+    return (
+        f"the site's contract drifted ({names}), which makes a crawl unsafe: nothing was "
+        "scheduled (--force schedules anyway; `jobtracker probe` shows the checks)"
+    )
 
 
 def default_batch(now: datetime | None = None) -> str:
