@@ -490,16 +490,16 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
     def on_error(self, failure: Failure) -> None:
         """A request that failed for good (HTTP error after retries, timeout, robots.txt).
 
-        The run's first request failing without any answer (DNS, connection refused, timeout)
-        means the site is unreachable: the run stops as ``unreachable`` (exit status 1), never
-        as a finished run over an empty board."""
+        A request failing without any answer (DNS, connection refused, timeout) before the
+        site answered anything at all means the site is unreachable: the run stops as
+        ``unreachable`` (exit status 1), never as a finished run over an empty board."""
         request = failure.request  # type: ignore[attr-defined]
         key = request.meta["partition"].key
         unreachable = unreachable_reason(failure.value)
         if unreachable is not None and not self.crawler.stats.get_value(
             "downloader/response_count"
         ):
-            self.ledger.record_failure(key, f"{unreachable} at offset 0")
+            self.ledger.record_failure(key, f"{unreachable} at offset {request.meta['offset']}")
             self.stop_run("unreachable", f"{self.args.base_url} is unreachable ({unreachable})")
         reason = failure.value.__class__.__name__
         response = getattr(failure.value, "response", None)
@@ -543,7 +543,8 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
     def stop_run(self, finish_reason: str, what: str) -> NoReturn:
         """Stop the run now with ``finish_reason``, saying in one line what failed (also kept
         in the stats, for the ``crawl`` command's last line)."""
-        detail = f"{what}; nothing was crawled" if not self.seen_ids else what
-        logger.error("%s: %s", finish_reason, detail)
-        self.crawler.stats.set_value("jobtracker/finish_detail", detail)
+        if not self.crawler.stats.get_value("jobtracker/finish_detail"):  # said once
+            detail = f"{what}; nothing was crawled" if not self.seen_ids else what
+            logger.error("%s: %s", finish_reason, detail)
+            self.crawler.stats.set_value("jobtracker/finish_detail", detail)
         raise CloseSpider(finish_reason)
