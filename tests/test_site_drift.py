@@ -205,7 +205,7 @@ def problems(result: CrawlResult) -> list[tuple[str, list[str]]]:
     ("knobs", "reason"),
     [
         ({"facets_missing": True}, "no business_category facet"),
-        ({"facets_lie_categories": ["legal"]}, "business_category facet counts sum to"),
+        ({"facets_lie_categories": ["legal"]}, "country counts to 3,000"),
     ],
 )
 @deferred_f_from_coro_f
