@@ -75,7 +75,8 @@ def test_scrapyd_egg_holds_the_package_only(tmp_path: Path) -> None:
     names = zipfile.ZipFile(egg).namelist()
     top = {name.split("/")[0] for name in names}
     assert "jobtracker" in top
-    assert not any(name.startswith("tests") for name in names)
+    assert not any(name.startswith(("tests", "jobsim", "bench")) for name in names)
+    assert not any("mongo_test_server" in name or "demo" in name for name in names)
     assert "jobtracker/settings.py" in names and "jobtracker/normalize/role_families.json" in names
     entry_points = zipfile.ZipFile(egg).read("EGG-INFO/entry_points.txt").decode()
     assert "settings = jobtracker.settings" in entry_points

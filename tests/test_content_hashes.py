@@ -21,6 +21,8 @@ from typing import Any
 
 from scrapy.utils.test import get_crawler
 
+from jobsim.hourly import SITE_KEYS, HourlyWorld
+from jobsim.world import World
 from jobtracker.hourly import HOURLY_SITES, card_to_item
 from jobtracker.items import JobPosting
 from jobtracker.parsing import job_to_item
@@ -31,8 +33,6 @@ from jobtracker.pipelines import (
     RoleFamilyPipeline,
     ValidatePostingPipeline,
 )
-from jobtracker.sim.hourly import SITE_KEYS, HourlyWorld
-from jobtracker.sim.world import World
 from jobtracker.store.content import content_hash, posting_id, posting_snapshot
 
 FIXTURE = Path(__file__).parent / "fixtures" / "content_hashes.json"

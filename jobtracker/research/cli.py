@@ -1,5 +1,5 @@
-"""The research subcommands of ``jobtracker``: trend, first-seen, active, history, export, runs
-and demo.
+"""The research subcommands of ``jobtracker``: trend, first-seen, active, history, export and
+runs.
 
 ``register(subparsers)`` adds them to the ``jobtracker`` command; each sets ``func`` to a
 handler returning the exit status: 0 on success, 2 for bad input (a bad date, an unknown
@@ -423,17 +423,6 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-@_handler
-def run_demo(args: argparse.Namespace) -> int:
-    from jobtracker.research.demo import DemoError, run_demo
-
-    try:
-        return run_demo(args)
-    except DemoError as exc:
-        print(f"jobtracker demo: error: {exc}", file=sys.stderr)
-        return 1
-
-
 # -- parsers ---------------------------------------------------------------------------------
 
 
@@ -645,36 +634,3 @@ def register(subparsers: Any) -> None:
     run.add_argument("--since", metavar="YYYY-MM-DD", help="runs started on or after this day")
     run.add_argument("--until", metavar="YYYY-MM-DD", help="runs started on or before this day")
     run.set_defaults(func=run_runs)
-
-    demo = subparsers.add_parser(
-        "demo",
-        formatter_class=fmt,
-        help="the whole product offline: simulate, crawl several days, chart a trend",
-        description=(
-            "Start the simulated www.amazon.jobs and (without --mongo-uri/MONGO_URI) the\n"
-            "in-memory MongoDB test server, crawl DAYS simulated days with `scrapy crawl\n"
-            "amazon_jobs`, then print the weekly trend of PHRASE by country and write a chart.\n"
-            "Everything it started is stopped at the end, also on Ctrl-C."
-        ),
-    )
-    demo.add_argument("--days", type=int, default=8, help="simulated days to crawl (default: 8)")
-    demo.add_argument("--size", type=int, default=6000, help="board size (default: 6000)")
-    demo.add_argument("--seed", type=int, default=1, help="simulator seed (default: 1)")
-    demo.add_argument("--phrase", default="Rekognition", help="phrase (default: Rekognition)")
-    demo.add_argument("--freq", choices=FREQS, default="week", help="period (default: week)")
-    demo.add_argument("--by", choices=GROUPINGS, default="country", help="(default: country)")
-    demo.add_argument(
-        "--plot", default="demo-rekognition.png", metavar="FILE.png", help="chart path"
-    )
-    demo.add_argument(
-        "--mongo-uri",
-        metavar="URI",
-        help="use this MongoDB (default: $MONGO_URI, else start the in-memory test server)",
-    )
-    demo.add_argument(
-        "--database",
-        default="jobtracker_demo",
-        metavar="NAME",
-        help="database the demo empties and fills (default: jobtracker_demo)",
-    )
-    demo.set_defaults(func=run_demo)

@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobtracker.sim.encoding import compact, dumps
-from jobtracker.sim.world import Board, Entry
+from jobsim.encoding import compact, dumps
+from jobsim.world import Board, Entry
 
 MAX_RESULT_LIMIT = 100
 DEFAULT_RESULT_LIMIT = 10

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from jobtracker.sim.hourly import Site
+from jobsim.hourly import Site
 
 #: The operation, verbatim from the reference notes (``C0oki3s/amazon-uk`` app.js).
 SEARCH_QUERY = """
