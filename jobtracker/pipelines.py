@@ -3,7 +3,8 @@
 The ladder (``ITEM_PIPELINES`` in settings): validate (100) -> clean text (200) -> location
 (300) -> role family (400) -> dates and pay (500) -> store (900). An unknown value never drops
 an item: the field stays empty and a ``jobtracker/...`` stats counter records it. Only a
-posting without identity is dropped.
+posting without identity is dropped. What each step reads of a raw object is its source's
+business (``jobtracker.sources``): the pipelines ask the item's source and never branch on it.
 """
 
 from __future__ import annotations
@@ -22,21 +23,11 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
-from jobtracker.hourly import SOURCE as HOURLY_SOURCE
-from jobtracker.hourly import site_of_job_id
 from jobtracker.items import JobPosting
-from jobtracker.normalize import (
-    classify_role,
-    html_to_text,
-    normalize_locations,
-    parse_pay,
-    parse_posted_date,
-    parse_updated_time,
-    primary_location,
-)
-from jobtracker.normalize.hourly import card_locations, card_pay
-from jobtracker.normalize.text import clean_labels, clean_title
+from jobtracker.normalize import classify_role, html_to_text, primary_location
+from jobtracker.normalize.text import clean_title
 from jobtracker.redaction import redact
+from jobtracker.sources import source_named
 from jobtracker.store import PageResult, PostingStore, RunOutcome, spool
 from jobtracker.store.lifecycle import BoardCounts, GuardSettings, plan_closures
 from jobtracker.store.mongo import RunIdTaken
@@ -96,12 +87,11 @@ class CleanTextPipeline(_ItemPipeline):
 
     def process_item(self, item: JobPosting) -> JobPosting:
         raw = item.raw
+        source = source_named(item.source)
         item.title = clean_title(item.title)
-        if item.source != HOURLY_SOURCE:
-            item.labels = clean_labels(raw)
-        item.description_text = html_to_text(raw.get("description"))
-        item.basic_qualifications_text = html_to_text(raw.get("basic_qualifications"))
-        item.preferred_qualifications_text = html_to_text(raw.get("preferred_qualifications"))
+        item.labels = source.labels(raw)
+        for name, html_field in source.html_fields.items():
+            setattr(item, name, html_to_text(raw.get(html_field)))
         return item
 
 
@@ -109,11 +99,7 @@ class LocationPipeline(_ItemPipeline):
     """Every location of the posting, resolved with pycountry; the primary one first."""
 
     def process_item(self, item: JobPosting) -> JobPosting:
-        if item.source == HOURLY_SOURCE:
-            site = site_of_job_id(item.source_id)
-            locations = card_locations(item.raw, site.country_alpha3) if site else []
-        else:
-            locations = normalize_locations(item.raw)
+        locations = source_named(item.source).locations(item)
         item.locations = [location.as_dict() for location in locations]
         item.country_codes = list(
             dict.fromkeys(
@@ -132,13 +118,8 @@ class RoleFamilyPipeline(_ItemPipeline):
     """A standard role family and SOC code beside Amazon's own labels (kept verbatim)."""
 
     def process_item(self, item: JobPosting) -> JobPosting:
-        raw = item.raw
-        classification = classify_role(
-            raw.get("job_category"),
-            raw.get("job_family"),
-            raw.get("business_category"),
-            item.title,
-        )
+        labels = source_named(item.source).role_labels(item.raw)
+        classification = classify_role(*labels, item.title)
         item.role_family = classification.as_dict()
         self.count("role_family/mapped" if classification.role_family else "role_family/unmapped")
         return item
@@ -148,22 +129,16 @@ class DatesAndPayPipeline(_ItemPipeline):
     """``posted_date`` to a date, ``updated_time`` to an approximate time, pay lines to ranges."""
 
     def process_item(self, item: JobPosting) -> JobPosting:
-        raw = item.raw
-        if item.source == HOURLY_SOURCE:  # job cards carry neither dates nor pay prose
-            item.pay = [pay.as_dict() for pay in card_pay(raw)]
-            if item.pay:
-                self.count("pay/found")
-            return item
-        item.posted_date = parse_posted_date(raw.get("posted_date"), item.locale)
-        self.count("posted_date/parsed" if item.posted_date else "posted_date/unparsed")
-        updated = parse_updated_time(raw.get("updated_time"), item.seen_at)
-        item.updated_at, item.updated_at_approximate = updated.at, updated.approximate
-        if updated.at is None:
-            self.count("updated_time/unparsed")
-        text = item.preferred_qualifications_text
-        if text is None:
-            text = html_to_text(raw.get("preferred_qualifications"))
-        item.pay = [pay.as_dict() for pay in parse_pay(text)]
+        source = source_named(item.source)
+        dates = source.dates(item)
+        if dates is not None:  # a site that states no dates counts nothing
+            item.posted_date = dates.posted_date
+            self.count("posted_date/parsed" if item.posted_date else "posted_date/unparsed")
+            item.updated_at = dates.updated.at
+            item.updated_at_approximate = dates.updated.approximate
+            if dates.updated.at is None:
+                self.count("updated_time/unparsed")
+        item.pay = [pay.as_dict() for pay in source.pay(item)]
         if item.pay:
             self.count("pay/found")
         return item
@@ -350,6 +325,7 @@ class MongoStorePipeline:
             partitions=update["partitions"],
             store_failed=self.failed,
             started_at=spider.started_at,
+            source=spider.scope["source"],
         )
         try:
             if self.failed:  # no query against a store that just failed

@@ -13,6 +13,7 @@ import pytest
 from scrapy.utils.defer import deferred_f_from_coro_f
 
 from jobtracker.partitions import page_offsets
+from jobtracker.sources.amazon_jobs import NAME as SOURCE
 from jobtracker.store.lifecycle import RunOutcome, covering_partition_complete
 from tests.support.crawling import CrawlResult, run_crawl
 
@@ -275,9 +276,9 @@ async def test_a_facet_call_that_contradicts_its_promise_vouches_for_nothing(sta
     assert parts["all"]["facet_consistent"] is True
     assert result.stats["jobtracker/run_complete"] is False
     assert result.spider is not None
-    run = RunOutcome("run", "finished", False, result.spider.ledger.summary())
+    run = RunOutcome("run", "finished", False, result.spider.ledger.summary(), source=SOURCE)
     for t in truth:
-        covered = covering_partition_complete(run, t["business_category"], t["country_code"])
+        covered = covering_partition_complete(run, t)
         assert covered is (t["business_category"] != category), t
 
 
@@ -338,7 +339,7 @@ def missed_in_complete_partitions(
     A posting that changed partition (category or country) between the days is left out: a
     partition read after the change and another read before it can both honestly miss it."""
     assert result.spider is not None
-    run = RunOutcome("run", "finished", False, result.spider.ledger.summary())
+    run = RunOutcome("run", "finished", False, result.spider.ledger.summary(), source=SOURCE)
     later = {t["id_icims"]: t for t in after}
     collected = set(result.ids)
     missed = []
@@ -347,7 +348,7 @@ def missed_in_complete_partitions(
         where = (t["business_category"], t["country_code"])
         if u is None or (u["business_category"], u["country_code"]) != where:
             continue
-        if t["id_icims"] not in collected and covering_partition_complete(run, *where):
+        if t["id_icims"] not in collected and covering_partition_complete(run, t):
             missed.append((t["id_icims"], *where))
     return missed
 

@@ -23,9 +23,7 @@ from scrapy.utils.test import get_crawler
 
 from jobsim.hourly import SITE_KEYS, HourlyWorld
 from jobsim.world import World
-from jobtracker.hourly import HOURLY_SITES, card_to_item
 from jobtracker.items import JobPosting
-from jobtracker.parsing import job_to_item
 from jobtracker.pipelines import (
     CleanTextPipeline,
     DatesAndPayPipeline,
@@ -33,6 +31,7 @@ from jobtracker.pipelines import (
     RoleFamilyPipeline,
     ValidatePostingPipeline,
 )
+from jobtracker.sources import amazon_hourly, amazon_jobs
 from jobtracker.store.content import content_hash, posting_id, posting_snapshot
 
 FIXTURE = Path(__file__).parent / "fixtures" / "content_hashes.json"
@@ -54,14 +53,21 @@ def raw_postings() -> Iterator[tuple[str, dict[str, Any], dict[str, str]]]:
             yield "amazon_hourly", json.loads(hourly.card_json(idx, rev)), {"site": site}
 
 
+def corporate_item(raw: dict[str, Any], listing: dict[str, str], **context: Any) -> Any:
+    return amazon_jobs.job_to_item(raw, base_url="https://www.amazon.jobs", **context)
+
+
+def hourly_item(raw: dict[str, Any], listing: dict[str, str], **context: Any) -> Any:
+    site = amazon_hourly.HOURLY_SITES[listing["site"]]
+    return amazon_hourly.card_to_item(raw, site=site, origin=site.origin, **context)
+
+
+#: How each source's spider makes an item of a raw object.
+ITEM_OF = {"amazon_jobs": corporate_item, "amazon_hourly": hourly_item}
+
+
 def item_of(source: str, raw: dict[str, Any], listing: dict[str, str]) -> JobPosting:
-    """The item the source's spider makes of a raw object."""
-    context: dict[str, Any] = {"run_id": "fixture", "partition": "fixture", "seen_at": SEEN_AT}
-    if source == "amazon_hourly":
-        site = HOURLY_SITES[listing["site"]]
-        item = card_to_item(raw, site=site, origin=site.origin, **context)
-    else:
-        item = job_to_item(raw, base_url="https://www.amazon.jobs", **context)
+    item = ITEM_OF[source](raw, listing, run_id="fixture", partition="fixture", seen_at=SEEN_AT)
     assert item is not None
     return item
 
@@ -125,6 +131,11 @@ def test_content_hashes_of_a_simulated_day_are_unchanged() -> None:
         assert got["sample"] == expected["sample"], f"{source}: content hashes moved"
         assert got["content_hashes"] == expected["content_hashes"], f"{source}: a hash moved"
         assert got["snapshots"] == expected["snapshots"], f"{source}: the snapshots changed"
+
+
+def test_every_snapshot_names_its_source() -> None:
+    for pid, snapshot in snapshots():
+        assert snapshot["source"] == pid.split(":", 1)[0]
 
 
 if __name__ == "__main__":

@@ -143,7 +143,7 @@ def _values(args: argparse.Namespace, dimension: Any) -> tuple[dict[str, int], s
             raise DeployError("--values: give at least one value")
         return counts, f"{len(counts)} {dimension.plural} from --values"
     if args.spider == HOURLY_SPIDER:
-        from jobtracker.hourly import HOURLY_SITES
+        from jobtracker.sources.amazon_hourly import HOURLY_SITES
 
         return dict.fromkeys(HOURLY_SITES, 0), f"the {len(HOURLY_SITES)} hourly-jobs sites"
     base_url = args.base_url or DEFAULT_BASE_URL

@@ -6,7 +6,7 @@ GraphQL query ``searchJobCardsByLocation`` itself. The spider opens each country
 search in its own browser context, lets the page make its calls, captures the GraphQL
 responses (never the rendered HTML), and clicks "more results" until ``nextToken`` is empty.
 
-Each country site is one partition of the run (``normalized_country_code=USA``, ...): it is
+Each country site is one partition of the run (``site=US``, ...): it is
 complete when every page came back and the listing ended with an empty ``nextToken``; a failed
 or silent GraphQL call, or a page limit, leaves it incomplete, and the store closes postings
 only inside complete partitions, exactly as for the corporate board.
@@ -25,17 +25,18 @@ import scrapy
 from twisted.python.failure import Failure
 
 from jobtracker.arguments import AmazonHourlyArgs
-from jobtracker.hourly import (
+from jobtracker.items import JobPosting
+from jobtracker.partitions import ROOT_KEY, Partition, PartitionState
+from jobtracker.sources.amazon_hourly import (
     HOURLY_SITES,
+    NAME,
     OPERATION,
-    SOURCE,
+    PARTITION_DIMENSION,
     CardsPayloadError,
     HourlySite,
     card_to_item,
     parse_job_cards_payload,
 )
-from jobtracker.items import JobPosting
-from jobtracker.partitions import ROOT_KEY, Partition, PartitionState
 from jobtracker.spiders.base import TrackedSpider
 
 if TYPE_CHECKING:
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SPLIT_DIMENSION = "normalized_country_code"
 LOAD_MORE = 'body[data-search-state="ready"] #load-more'
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 
@@ -136,7 +136,7 @@ class AmazonHourlySpider(TrackedSpider):
     def scope(self) -> dict[str, Any]:
         """What this run covers: the listed country sites, as ISO alpha-3 codes."""
         return {
-            "source": SOURCE,
+            "source": NAME,
             "countries": [site.country_alpha3 for site in self.sites],
             "sites": {site.key: self.origin(site) for site in self.sites},
             "max_pages": self.args.max_pages,
@@ -155,11 +155,11 @@ class AmazonHourlySpider(TrackedSpider):
         logger.info("Run %s: hourly sites %s", self.run_id, ", ".join(self.scope["sites"].values()))
         root = Partition()
         root_state = self.ledger.add(root, parent=None, promised=None)
-        root_state.split_by = SPLIT_DIMENSION
+        root_state.split_by = PARTITION_DIMENSION
         self.ledger.root_ok = True  # the sites to list are known without asking any of them
         for site in self.sites:
             self.ledger.add(
-                root.child(SPLIT_DIMENSION, site.country_alpha3), parent=ROOT_KEY, promised=None
+                root.child(PARTITION_DIMENSION, site.key), parent=ROOT_KEY, promised=None
             )
             yield self.site_request(site)
 
@@ -186,7 +186,7 @@ class AmazonHourlySpider(TrackedSpider):
         )
 
     def partition_of(self, site: HourlySite) -> PartitionState:
-        return self.ledger.get(Partition().child(SPLIT_DIMENSION, site.country_alpha3).key)
+        return self.ledger.get(Partition().child(PARTITION_DIMENSION, site.key).key)
 
     # -- responses ----------------------------------------------------------------------
     async def parse_site(self, response: scrapy.http.Response) -> AsyncIterator[JobPosting]:

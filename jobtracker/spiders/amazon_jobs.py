@@ -22,13 +22,19 @@ from twisted.python.failure import Failure
 
 from jobtracker.arguments import AmazonJobsArgs
 from jobtracker.items import JobPosting
-from jobtracker.parsing import SOURCE, PayloadError, SearchPage, job_to_item, parse_search_payload
 from jobtracker.partitions import (
     ROOT_KEY,
     Partition,
     PartitionState,
     page_offsets,
     pages_reach,
+)
+from jobtracker.sources.amazon_jobs import (
+    NAME,
+    PayloadError,
+    SearchPage,
+    job_to_item,
+    parse_search_payload,
 )
 from jobtracker.spiders.base import TrackedSpider
 
@@ -67,7 +73,7 @@ class AmazonJobsSpider(TrackedSpider):
     def scope(self) -> dict[str, Any]:
         """What this run claims to cover (used for closures and in ``crawl_runs``)."""
         return {
-            "source": SOURCE,
+            "source": NAME,
             "query": self.args.query,
             "countries": list(self.args.countries),
             "categories": list(self.args.categories),

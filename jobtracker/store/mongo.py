@@ -20,6 +20,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from jobtracker.sources import source_named
 from jobtracker.store.content import (
     changed_fields,
     content_hash,
@@ -462,11 +463,10 @@ class PostingStore:
 
     # -- closures --------------------------------------------------------------------------
     def scope_filter(self, scope: dict[str, Any]) -> dict[str, Any]:
+        """The open postings a run's scope covers, as its source reads the scope."""
         query: dict[str, Any] = {"source": scope["source"], "status": "open"}
-        if scope.get("countries"):
-            query["country_code"] = {"$in": list(scope["countries"])}
-        if scope.get("categories"):
-            query["business_category"] = {"$in": list(scope["categories"])}
+        for name, values in source_named(scope["source"]).scope_fields(scope).items():
+            query[name] = {"$in": list(values)}
         return query
 
     def apply_closures(
