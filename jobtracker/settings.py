@@ -90,7 +90,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "jobtracker.extensions.SafeLogs": 0,  # no password, no terminal escape in any log line
-    "jobtracker.extensions.CrawlSummary": 500,
+    "jobtracker.extensions.CrawlRunExtension": 500,  # the run: id, clock, ledger, summary
     "jobtracker.extensions.RemoteControlFiles": 1,
 }
 JOBTRACKER_SUMMARY_FILE = None  # also write the crawl summary as JSON to this path

@@ -45,10 +45,10 @@ async def crawl_hourly(
 
 def partitions(result: CrawlResult) -> dict[str, bool]:
     """Site -> complete, from the run's ledger."""
-    assert result.spider is not None
+    assert result.run is not None
     return {
         state.key.rsplit("=", 1)[-1]: bool(state.complete)
-        for state in result.spider.ledger.states.values()
+        for state in result.run.ledger.states.values()
         if state.key != "all"
     }
 
@@ -134,7 +134,7 @@ async def test_a_failing_or_silent_graphql_call_leaves_only_its_site_incomplete(
     partial = await crawl_hourly(sim, countries="US")
     assert partitions(partial) == {"US": False}
     assert len(partial.items) == 2 * 20 < truth["US"]
-    problems = partial.spider.ledger.get("site=US").problems
+    problems = partial.run.ledger.get("site=US").problems
     assert problems == ["GraphQL answered HTTP 500 (page 3)"]
 
 

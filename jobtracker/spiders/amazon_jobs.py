@@ -5,8 +5,8 @@ partition, splitting a partition too large for the 10,000-row window by country 
 then city). A keyword crawl (``query``) pages through the matches directly. Pages of 100 rows
 overlap by one row (offsets 0, 99, 198, ...), so that a board moving during the crawl cannot
 hide a skipped posting (:func:`~jobtracker.partitions.board_moves`). Every partition is
-accounted for in a :class:`~jobtracker.partitions.CrawlLedger`; the crawl summary extension and
-the store read it when the run ends.
+accounted for in the ledger of the run (:class:`~jobtracker.run.CrawlRun`), which the run
+extension finalizes when the spider closes, before the crawl summary and the store read it.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class AmazonJobsSpider(TrackedSpider):
     """Per partition key, the offsets of the listing pages requested so far."""
 
     def configure(self, settings: BaseSettings) -> None:
-        """The shared run set-up, plus the site's result window."""
+        """The site's result window."""
         super().configure(settings)
         self.window = settings.getint("AMAZON_JOBS_RESULT_WINDOW", 10_000)
         self.planned = {}
@@ -87,16 +87,16 @@ class AmazonJobsSpider(TrackedSpider):
         self.stop_on_bad_argument()
         logger.info(
             "Run %s: %s crawl of %s (scope %s)",
-            self.run_id,
+            self.run.run_id,
             "keyword" if self.is_keyword_run else "full",
             self.args.base_url,
             {k: v for k, v in self.scope.items() if v and k not in ("source", "base_url")},
         )
         root = Partition()
-        self.ledger.add(root, parent=None, promised=None)
+        self.run.ledger.add(root, parent=None, promised=None)
         if self.is_keyword_run:
             # The first page doubles as the facet call; most keywords fit in one partition.
-            state = self.ledger.get(ROOT_KEY)
+            state = self.run.ledger.get(ROOT_KEY)
             state.pages_planned = 1
             yield self.search_request(root, offset=0, facets=ROOT_FACETS, root_page=True)
         else:
@@ -191,7 +191,7 @@ class AmazonJobsSpider(TrackedSpider):
     ) -> scrapy.Request | None:
         retry = get_retry_request(request, spider=self, reason=reason)
         if retry is None:
-            self.ledger.record_failure(key, f"{reason} at offset {request.meta['offset']}")
+            self.run.ledger.record_failure(key, f"{reason} at offset {request.meta['offset']}")
             self.crawler.stats.inc_value("jobtracker/pages/failed")
         return retry
 
@@ -208,11 +208,12 @@ class AmazonJobsSpider(TrackedSpider):
     def split(
         self, partition: Partition, dimension: str, page: SearchPage
     ) -> Iterator[scrapy.Request]:
-        state = self.ledger.get(partition.key)
+        ledger = self.run.ledger
+        state = ledger.get(partition.key)
         facet = page.facets.get(dimension)
         if facet is None and page.hits == 0:
             facet = {}  # nothing to count
-        if not self.ledger.record_facets(partition.key, dimension, facet, page.hits, self.window):
+        if not ledger.record_facets(partition.key, dimension, facet, page.hits, self.window):
             logger.warning(
                 "Partition %s is incomplete: its facet call is inconsistent (%s)",
                 partition.key,
@@ -222,7 +223,7 @@ class AmazonJobsSpider(TrackedSpider):
                 return
         counts = dict(facet or {})
         if partition.key == ROOT_KEY:
-            self.ledger.root_ok = True
+            ledger.root_ok = True
             if self.args.categories and not self.is_keyword_run:
                 # The counts are of the whole board: keep the run's categories; one absent
                 # from the board is a complete, empty partition.
@@ -237,10 +238,8 @@ class AmazonJobsSpider(TrackedSpider):
             len(counts),
         )
         for value, count in sorted(counts.items()):
-            child = self.ledger.add(
-                partition.child(dimension, value), parent=partition.key, promised=count
-            )
-            yield from self.plan(child)
+            child = partition.child(dimension, value)
+            yield from self.plan(ledger.add(child, parent=partition.key, promised=count))
 
     def plan(self, state: PartitionState) -> Iterator[scrapy.Request]:
         """Requests for one partition: its pages if it fits the window, else a finer split.
@@ -254,7 +253,7 @@ class AmazonJobsSpider(TrackedSpider):
                     partition, offset=0, limit=1, facets=(dimension,), split_by=dimension
                 )
                 return
-            self.ledger.mark_incomplete(
+            self.run.ledger.mark_incomplete(
                 state.key, f"{count} postings reach the {self.window}-row window"
             )
         offsets = self.plan_pages(state, count)
@@ -270,7 +269,7 @@ class AmazonJobsSpider(TrackedSpider):
         offsets = page_offsets(count, PAGE_SIZE, self.window, self.args.max_pages)
         self.planned[state.key] = offsets
         if pages_reach(offsets, PAGE_SIZE) < min(count, self.window):
-            self.ledger.mark_incomplete(
+            self.run.ledger.mark_incomplete(
                 state.key, f"max_pages={self.args.max_pages} stopped it early"
             )
         return offsets
@@ -295,13 +294,13 @@ class AmazonJobsSpider(TrackedSpider):
             return
         if response.meta["root_page"]:
             yield from self.plan_keyword_root(page)
-        seen_at = self.clock.now()
+        seen_at = self.run.clock.now()
         ids: list[str] = []
         for job in page.jobs:
             item = job_to_item(
                 job,
                 base_url=self.args.base_url,
-                run_id=self.run_id,
+                run_id=self.run.run_id,
                 partition=key,
                 seen_at=seen_at,
                 locale=self.args.locale,
@@ -313,15 +312,15 @@ class AmazonJobsSpider(TrackedSpider):
             if self.keep_first_sighting(item.source_id):
                 yield item
         full = len(page.jobs) >= response.meta["limit"]
-        self.ledger.record_page(key, ids, page.hits, offset=offset, full=full)
+        self.run.ledger.record_page(key, ids, page.hits, offset=offset, full=full)
         self.crawler.stats.inc_value("jobtracker/pages/ok")
         if not response.meta["root_page"]:
-            yield from self.extend_if_grown(self.ledger.get(key), page.hits)
+            yield from self.extend_if_grown(self.run.ledger.get(key), page.hits)
 
     def plan_keyword_root(self, page: SearchPage) -> Iterator[scrapy.Request]:
         """A keyword run's first page: page on, or split by category if it fills the window."""
-        root = self.ledger.get(ROOT_KEY)
-        self.ledger.root_ok = True
+        root = self.run.ledger.get(ROOT_KEY)
+        self.run.ledger.root_ok = True
         if page.hits >= self.window:
             root.pages_planned = 0
             root.promised = sum(page.facets.get("business_category", {}).values())
@@ -339,7 +338,7 @@ class AmazonJobsSpider(TrackedSpider):
         if state.split_by is not None:
             return
         if hits >= self.window:
-            self.ledger.mark_incomplete(
+            self.run.ledger.mark_incomplete(
                 state.key,
                 f"the listing reached the {self.window}-row window: rows past it cannot be read",
             )
@@ -349,7 +348,7 @@ class AmazonJobsSpider(TrackedSpider):
         wanted = page_offsets(hits, PAGE_SIZE, self.window, self.args.max_pages)
         extra = [offset for offset in wanted if offset not in planned]
         if pages_reach(planned + extra, PAGE_SIZE) < min(hits, self.window):
-            self.ledger.mark_incomplete(
+            self.run.ledger.mark_incomplete(
                 state.key, f"max_pages={self.args.max_pages} stopped it early"
             )
         if extra:
@@ -371,4 +370,4 @@ class AmazonJobsSpider(TrackedSpider):
             reason = f"HTTP {response.status}"
         logger.error("Giving up on %s (%s): partition %s is incomplete", request.url, reason, key)
         self.crawler.stats.inc_value("jobtracker/pages/failed")
-        self.ledger.record_failure(key, f"{reason} at offset {request.meta['offset']}")
+        self.run.ledger.record_failure(key, f"{reason} at offset {request.meta['offset']}")
