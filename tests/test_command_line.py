@@ -57,6 +57,20 @@ def test_jobtracker_command_help_and_bad_input() -> None:
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "--port" in bad.stderr
 
 
+def test_a_research_command_without_the_research_dependencies_says_what_to_install(
+    mongo_uri: str,
+) -> None:
+    """A crawl node has requirements.txt only: a research command says so in one line."""
+    code = (
+        "import sys; sys.modules['pandas'] = None; from jobtracker.cli import main; "
+        "sys.exit(main(sys.argv[1:]))"
+    )
+    done = run(sys.executable, "-c", code, "trend", "Rekognition", "--mongo-uri", mongo_uri)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert "pip install -r requirements-research.txt" in done.stderr
+
+
 def test_jobtracker_sim_truth_prints_json_lines() -> None:
     done = run(
         sys.executable, "-m", "jobtracker.cli", "sim", "truth", "--size", "500", "--day", "2"

@@ -22,6 +22,8 @@ GROUPINGS = ("country", "role_family", "job_category", "business_category")
 FIELDS = ("title", "description", "qualifications")
 FREQS = ("day", "week", "month")
 METRICS = {"while-open": "mentioned_while_open", "ever": "ever_mentioned"}
+#: What the research commands need beyond a crawl node's requirements (requirements-research.txt).
+RESEARCH_PACKAGES = ("pandas", "pyarrow", "matplotlib")
 TABLE_LIMIT = 50
 
 Handler = Callable[[argparse.Namespace], int]
@@ -172,6 +174,14 @@ def _handler(function: Handler) -> Handler:
         except KeyboardInterrupt:
             print(f"{prog}: interrupted", file=sys.stderr)
             return 130
+        except ModuleNotFoundError as exc:
+            if exc.name not in RESEARCH_PACKAGES:
+                raise
+            error(
+                f"this command needs the research dependencies ({exc.name} is not installed): "
+                'pip install -r requirements-research.txt (or "jobtracker[research]")'
+            )
+            return 1
 
     return run
 
