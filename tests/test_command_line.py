@@ -57,6 +57,25 @@ def test_jobtracker_command_help_and_bad_input() -> None:
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "--port" in bad.stderr
 
 
+#: What `jobtracker --help` (and so the production cron's `jobtracker schedule`) must not load:
+#: the test world, the research interface's heavy dependencies, Scrapy.
+NOT_FOR_HELP = ("jobsim", "pandas", "matplotlib", "pyarrow", "scrapy")
+
+
+def test_python_m_jobtracker_help_loads_neither_the_simulator_nor_pandas() -> None:
+    done = run(sys.executable, "-X", "importtime", "-m", "jobtracker", "--help")
+    assert done.returncode == 0 and done.stdout.startswith("usage: jobtracker")
+    imported = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert "jobtracker.cli" in imported
+    assert not {name for name in imported if name.split(".")[0] in NOT_FOR_HELP}
+    version = run(sys.executable, "-m", "jobtracker", "--version")
+    assert version.returncode == 0 and version.stdout.startswith("jobtracker ")
+
+
 def test_a_research_command_without_the_research_dependencies_says_what_to_install(
     mongo_uri: str,
 ) -> None:
