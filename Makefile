@@ -18,10 +18,18 @@ HOURLY_OUTPUT ?= output/amazon_hourly-$(shell date -u +%Y%m%dT%H%M%SZ).jsonl
 SIM_PORT ?= 8080
 MONGO_PORT ?= 27018
 
-.PHONY: help venv test lint format crawl crawl-hourly demo sim mongo mongo-stop bench egg clean
+.PHONY: help venv test lint format crawl crawl-hourly demo sim mongo mongo-stop bench egg clean \
+	system-packages test-system-packages
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
+
+# Missing system packages are installed (as root on Debian) or named, before anything starts.
+system-packages:
+	@tools/system-packages venv
+
+test-system-packages:
+	@tools/system-packages test
 
 $(STAMP): requirements.txt requirements-research.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,9 +41,9 @@ $(STAMP): requirements.txt requirements-research.txt requirements-dev.txt pyproj
 	echo "$(CURDIR)" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/jobtracker-checkout.pth"
 	touch $@
 
-venv: $(STAMP)  ## create .venv and install the pinned requirements
+venv: system-packages $(STAMP)  ## create .venv and install the pinned requirements
 
-test: venv  ## run ruff and the whole test suite (starts its own simulator and MongoDB test server)
+test: test-system-packages venv  ## run ruff and the whole test suite (starts its own simulator and MongoDB test server)
 	$(BIN)/ruff check jobtracker jobsim tests bench
 	$(BIN)/python -m pytest
 

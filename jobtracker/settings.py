@@ -7,7 +7,9 @@ Everything else can be changed per run with ``-s NAME=VALUE``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from pathlib import Path
 
 BOT_NAME = "jobtracker"
 SPIDER_MODULES = ["jobtracker.spiders"]
@@ -42,6 +44,16 @@ DEFAULT_REQUEST_HEADERS = {
 # (jobtracker.extensions.RemoteControlFiles).
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+
+# Scrapy's cookie middleware asks tldextract whether a cookie's domain is a public suffix, and
+# tldextract then downloads the Public Suffix List from publicsuffix.org; on a closed network
+# that logs two tracebacks per crawl. It is served the snapshot tldextract ships instead (its
+# documented TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS; a value set in the environment wins).
+_tldextract = importlib.util.find_spec("tldextract")
+if _tldextract is not None and _tldextract.submodule_search_locations:
+    _snapshot = Path(next(iter(_tldextract.submodule_search_locations)), ".tld_set_snapshot")
+    if _snapshot.is_file():
+        os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", str(_snapshot))
 
 # -- retries: transient HTTP errors and 429 (honouring Retry-After) -----------------------
 RETRY_ENABLED = True

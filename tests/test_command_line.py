@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import http.server
 import json
+import os
+import shutil
 import subprocess
 import sys
+import threading
 import zipfile
 from pathlib import Path
 
@@ -98,6 +102,68 @@ def test_jobtracker_sim_truth_prints_json_lines() -> None:
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert 480 <= len(records) <= 520
     assert {"id_icims", "business_category", "country_code", "revision"} <= set(records[0])
+
+
+def test_missing_system_packages_stop_the_tests_at_once_with_the_command_to_run(
+    tmp_path: Path,
+) -> None:
+    """`make test` starts with tools/system-packages: on a machine without Java, Maven and
+    make (and no apt-get to install them) it stops before anything else, in one line."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "sed", "head", "id"):
+        (bin_dir / tool).symlink_to(shutil.which(tool) or f"/usr/bin/{tool}")
+    (bin_dir / "python3").symlink_to(sys.executable)
+    done = subprocess.run(
+        [str(bin_dir / "bash"), str(ROOT / "tools" / "system-packages"), "test"],
+        env={"PATH": str(bin_dir)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "Missing system packages (make openjdk-17-jdk-headless maven); install them first: "
+        "sudo apt-get install -y make openjdk-17-jdk-headless maven"
+    ]
+
+
+class _CookieSetter(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Set-Cookie", "visit=1; Path=/")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_crawl_on_a_closed_network_prints_no_public_suffix_traceback(tmp_path: Path) -> None:
+    """Cookies make Scrapy ask tldextract for the Public Suffix List, which it would download
+    (two tracebacks when it cannot): the project's settings serve it the bundled snapshot."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CookieSetter)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key != "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"
+    }
+    # A closed network: any HTTPS download fails at once; no cached list from an earlier run.
+    env.update(HTTPS_PROXY="http://127.0.0.1:9", XDG_CACHE_HOME=str(tmp_path / "cache"))
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "scrapy", "runspider", "tests/support/cookie_spider.py",
+             "-a", f"url=http://127.0.0.1:{server.server_port}/", "-s", "ROBOTSTXT_OBEY=False"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "answered 200 with cookie" in done.stderr
+    assert "Public Suffix" not in done.stderr and "Traceback" not in done.stderr
 
 
 def test_scrapyd_egg_holds_the_package_only(tmp_path: Path) -> None:
