@@ -28,6 +28,7 @@ import jobtracker
 from jobtracker.research.cli import command_handler
 from jobtracker.research.selection import GROUPINGS
 from jobtracker.research.timeline import FREQS
+from jobtracker.store.connection import environment_uri
 
 MIN_SIZE, MAX_SIZE = 50, 100_000
 MAX_DAYS = 120
@@ -177,7 +178,7 @@ def _demo(
     stops.append(sim.stop)
     print(f"  simulator at {sim.url}")
 
-    uri = args.mongo_uri or os.environ.get("MONGO_URI")
+    uri = args.mongo_uri or environment_uri()
     if uri:
         print(f"Using MongoDB at {redact(uri)}, database {args.database!r}")
     else:
@@ -232,7 +233,7 @@ def _demo(
     print()
     print(f"Chart written to {path}")
     print(f"Done in {time.monotonic() - begin:.0f} s. Next: `jobtracker --help`; docs/research.md.")
-    if not (args.mongo_uri or os.environ.get("MONGO_URI")):
+    if not (args.mongo_uri or environment_uri()):
         print(
             "The in-memory MongoDB stops now. To keep a history to query, run `make mongo` "
             "and pass its URI with --mongo-uri."

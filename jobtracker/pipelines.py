@@ -33,6 +33,7 @@ from jobtracker.redaction import redact
 from jobtracker.run import key_stats
 from jobtracker.sources import source_named
 from jobtracker.store import PageResult, PostingStore, RunOutcome, spool
+from jobtracker.store.connection import DEFAULT_DATABASE
 from jobtracker.store.lifecycle import GuardSettings
 from jobtracker.store.mongo import RunIdTaken
 from jobtracker.store.recovery import recover
@@ -199,7 +200,7 @@ class MongoStorePipeline:
         self.crawler = crawler
         self.run = run
         self.uri: str = settings["MONGO_URI"]
-        self.database: str = settings.get("MONGO_DATABASE", "jobtracker")
+        self.database: str = settings.get("MONGO_DATABASE") or DEFAULT_DATABASE
         self.retries = settings.getint("JOBTRACKER_STORE_RETRIES", 2)
         self.retry_delay = settings.getfloat("JOBTRACKER_STORE_RETRY_DELAY", 1.0)
         self.timeout_ms = settings.getint("JOBTRACKER_STORE_TIMEOUT_MS", 3000)

@@ -11,6 +11,8 @@ import importlib.util
 import os
 from pathlib import Path
 
+from jobtracker.store.connection import environment_database, environment_uri
+
 BOT_NAME = "jobtracker"
 SPIDER_MODULES = ["jobtracker.spiders"]
 NEWSPIDER_MODULE = "jobtracker.spiders"
@@ -114,8 +116,8 @@ FEED_EXPORTERS = {
 }
 
 # -- MongoDB (history tracking) -------------------------------------------------------------
-MONGO_URI = os.environ.get("MONGO_URI") or None
-MONGO_DATABASE = os.environ.get("MONGO_DATABASE", "jobtracker")
+MONGO_URI = environment_uri()  # unset: history tracking is off
+MONGO_DATABASE = environment_database()
 JOBTRACKER_STORE_BATCH_SIZE = 100  # postings per bulk write (one response page)
 JOBTRACKER_STORE_RETRIES = 2  # retries of a failed page write before the run stops
 JOBTRACKER_STORE_RETRY_DELAY = 1.0  # seconds, growing linearly per retry

@@ -94,6 +94,21 @@ def test_a_research_command_without_the_research_dependencies_says_what_to_insta
     assert "pip install -r requirements-research.txt" in done.stderr
 
 
+def test_without_mongo_uri_a_research_command_guesses_no_server() -> None:
+    """MONGO_URI names the store for crawls and research alike: unset, a crawl stores nothing
+    and a research command says what to give, in one line."""
+    env = {key: value for key, value in os.environ.items() if key != "MONGO_URI"}
+    done = subprocess.run(
+        [sys.executable, "-m", "jobtracker", "runs"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == (
+        "jobtracker runs: error: no MongoDB given: pass --mongo-uri or set MONGO_URI "
+        "(`make mongo` starts a local test server)\n"
+    )
+
+
 def test_jobtracker_sim_truth_prints_json_lines() -> None:
     done = run(
         sys.executable, "-m", "jobtracker.cli", "sim", "truth", "--size", "500", "--day", "2"

@@ -18,9 +18,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-GROUPINGS = ("country", "role_family", "job_category", "business_category")
+from jobtracker.research.selection import GROUPINGS
+from jobtracker.research.timeline import FREQS
+
 FIELDS = ("title", "description", "qualifications")
-FREQS = ("day", "week", "month")
 METRICS = {"while-open": "mentioned_while_open", "ever": "ever_mentioned"}
 #: What the research commands need beyond a crawl node's requirements (requirements-research.txt).
 RESEARCH_PACKAGES = ("pandas", "pyarrow", "matplotlib")
@@ -94,10 +95,9 @@ def _phrase(value: str | None, what: str = "PHRASE") -> str | None:
 def connect_args(args: argparse.Namespace) -> Any:
     """The database named by ``--mongo-uri``/``--database`` (else the environment's), checked
     to answer; for every command that takes :func:`mongo_options`."""
-    from jobtracker.research.connection import connect, default_database, default_uri
+    from jobtracker.research.connection import connect
 
-    uri = args.mongo_uri or default_uri()
-    return connect(uri, args.database or default_database())
+    return connect(args.mongo_uri, args.database)
 
 
 _connect = connect_args
@@ -152,7 +152,7 @@ def _handler(function: Handler) -> Handler:
             error(f"bad MongoDB URI or options: {exc}")
             return 2
         except (ServerSelectionTimeoutError, ConnectionFailure):
-            uri = redact(getattr(args, "mongo_uri", None) or default_uri())
+            uri = redact(getattr(args, "mongo_uri", None) or default_uri() or "")
             error(
                 f"cannot reach MongoDB at {uri} (give --mongo-uri or set MONGO_URI; "
                 "`make mongo` starts a local test server)"
@@ -442,7 +442,7 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
     group.add_argument(
         "--mongo-uri",
         metavar="URI",
-        help="MongoDB to read (default: $MONGO_URI, else mongodb://127.0.0.1:27017/)",
+        help="MongoDB to read (default: $MONGO_URI)",
     )
     group.add_argument(
         "--database",

@@ -1,20 +1,31 @@
-"""The end of a run in ``crawl_runs``: its closures applied (or why not) and its record written,
-or, when MongoDB fails at that moment, the record saved for the next run (no Scrapy here)."""
+"""Runs in ``crawl_runs``: the end of a run (its closures applied, or why not, and its record
+written, or, when MongoDB fails at that moment, the record saved for the next run), and runs
+read back by id (no Scrapy here)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pymongo.errors import PyMongoError
 
 from jobtracker.store import spool
+from jobtracker.store.connection import RUNS
 from jobtracker.store.lifecycle import BoardCounts, GuardSettings, RunOutcome, plan_closures
 from jobtracker.store.mongo import PageResult, PostingStore
 
+if TYPE_CHECKING:
+    from pymongo.database import Database
+
 logger = logging.getLogger(__name__)
+
+
+def runs_by_id(db: Database, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The ``crawl_runs`` documents of these run ids."""
+    return {run["_id"]: run for run in db[RUNS].find({"_id": {"$in": list(ids)}})}
 
 
 @dataclass
