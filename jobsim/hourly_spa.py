@@ -14,7 +14,7 @@ import json
 
 from jobsim.hourly import Site
 
-#: The operation, verbatim from the reference notes (``C0oki3s/amazon-uk`` app.js).
+#: The operation, verbatim from public code (``C0oki3s/amazon-uk`` app.js; docs/sites.md).
 SEARCH_QUERY = """
   query searchJobCardsByLocation($searchJobRequest: SearchJobRequest!) {
     searchJobCardsByLocation(searchJobRequest: $searchJobRequest) {

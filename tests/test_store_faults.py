@@ -1,6 +1,6 @@
-"""Honest history under faults (DESIGN.md §5 rules 6-8): no live posting closed, nothing lost,
-nothing moved backwards. Crawls go over real HTTP to the simulator and writes over the MongoDB
-wire protocol; each run is dated like a simulated day (``JOBTRACKER_CLOCK_START``)."""
+"""Honest history under faults (docs/store.md, lifecycle rules 6-8): no live posting closed,
+nothing lost, nothing moved backwards. Crawls go over real HTTP to the simulator and writes over
+the MongoDB wire protocol; each run is dated like a simulated day (``JOBTRACKER_CLOCK_START``)."""
 
 from __future__ import annotations
 
