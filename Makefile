@@ -93,6 +93,8 @@ bench: venv  ## benchmark full crawls of the simulated boards, corporate and hou
 	$(BIN)/python bench/bench_verify.py
 
 egg: venv  ## build the scrapyd egg (jobtracker package only) into dist/
+	@# From a clean build folder: files left there by an older layout would go into the egg.
+	rm -rf build
 	$(BIN)/python setup.py -q bdist_egg -d dist
 
 clean:  ## remove build output (keeps .venv)

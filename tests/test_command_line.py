@@ -182,8 +182,11 @@ def test_a_crawl_on_a_closed_network_prints_no_public_suffix_traceback(tmp_path:
 
 
 def test_scrapyd_egg_holds_the_package_only(tmp_path: Path) -> None:
-    done = run(sys.executable, "setup.py", "-q", "bdist_egg", "-d", str(tmp_path), "-b",
-               str(tmp_path / "build"))  # fmt: skip
+    # All build output in the scratch folder, as `jobtracker deploy` builds it: a build/ left in
+    # the checkout by an older layout would put stale modules into the egg.
+    done = run(sys.executable, "setup.py", "-q", "egg_info", "--egg-base", str(tmp_path),
+               "build", "--build-base", str(tmp_path / "build"),
+               "bdist_egg", "-d", str(tmp_path), "-b", str(tmp_path / "bdist"))  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     (egg,) = tmp_path.glob("*.egg")
     names = zipfile.ZipFile(egg).namelist()
@@ -191,6 +194,8 @@ def test_scrapyd_egg_holds_the_package_only(tmp_path: Path) -> None:
     assert "jobtracker" in top
     assert not any(name.startswith(("tests", "jobsim", "bench")) for name in names)
     assert not any("mongo_test_server" in name or "demo" in name for name in names)
+    modules = {name for name in names if name.endswith(".py")}
+    assert modules == {str(path.relative_to(ROOT)) for path in (ROOT / "jobtracker").rglob("*.py")}
     assert "jobtracker/settings.py" in names and "jobtracker/normalize/role_families.json" in names
     entry_points = zipfile.ZipFile(egg).read("EGG-INFO/entry_points.txt").decode()
     assert "settings = jobtracker.settings" in entry_points
