@@ -38,7 +38,7 @@ def run_jobsim(command: str, argv: list[str]) -> int:
     try:
         from jobsim.cli import main as jobsim_main
     except ModuleNotFoundError as exc:
-        if exc.name != "jobsim":
+        if (exc.name or "").split(".")[0] != "jobsim":
             raise
         print(
             f"jobtracker {command}: the test world (the jobsim package) is not installed: "

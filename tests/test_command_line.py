@@ -109,6 +109,21 @@ def test_without_mongo_uri_a_research_command_guesses_no_server() -> None:
     )
 
 
+def test_without_the_test_world_jobtracker_demo_says_so_in_one_line() -> None:
+    """An installed jobtracker (egg, image) has no jobsim: `demo`, `sim` and `mongo` say where
+    they live instead of failing with a traceback."""
+    code = (
+        "import sys; sys.modules['jobsim'] = None; from jobtracker.cli import main; "
+        "sys.exit(main(sys.argv[1:]))"
+    )
+    for command in ("demo", "sim", "mongo"):
+        done = run(sys.executable, "-c", code, command, "--help")
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+        assert done.stderr.startswith(f"jobtracker {command}: the test world (the jobsim package)")
+        assert f"run `make {command}` there" in done.stderr
+
+
 def test_jobtracker_sim_truth_prints_json_lines() -> None:
     done = run(
         sys.executable, "-m", "jobtracker.cli", "sim", "truth", "--size", "500", "--day", "2"
