@@ -18,31 +18,42 @@ HOURLY_OUTPUT ?= output/amazon_hourly-$(shell date -u +%Y%m%dT%H%M%SZ).jsonl
 SIM_PORT ?= 8080
 MONGO_PORT ?= 27018
 
-.PHONY: help venv test lint format crawl crawl-hourly demo sim mongo mongo-stop bench egg clean
+.PHONY: help venv test lint format crawl crawl-hourly demo sim mongo mongo-stop bench egg clean \
+	system-packages test-system-packages
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+# Missing system packages are installed (as root on Debian) or named, before anything starts.
+system-packages:
+	@tools/system-packages venv
+
+test-system-packages:
+	@tools/system-packages test
+
+$(STAMP): requirements.txt requirements-research.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements-dev.txt
 	$(BIN)/pip install -q --no-deps -e .
+	@# The checkout's test world (jobsim: simulator, MongoDB test server, demo) is importable
+	@# from this venv too; it is not part of the package, the egg or the image.
+	echo "$(CURDIR)" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/jobtracker-checkout.pth"
 	touch $@
 
-venv: $(STAMP)  ## create .venv and install the pinned requirements
+venv: system-packages $(STAMP)  ## create .venv and install the pinned requirements
 
-test: venv  ## run ruff and the whole test suite (starts its own simulator and MongoDB test server)
-	$(BIN)/ruff check jobtracker tests bench
+test: test-system-packages venv  ## run ruff and the whole test suite (starts its own simulator and MongoDB test server)
+	$(BIN)/ruff check jobtracker jobsim tests bench
 	$(BIN)/python -m pytest
 
 lint: venv  ## ruff lint and format check
-	$(BIN)/ruff check jobtracker tests bench
-	$(BIN)/ruff format --check jobtracker tests bench
+	$(BIN)/ruff check jobtracker jobsim tests bench
+	$(BIN)/ruff format --check jobtracker jobsim tests bench
 
 format: venv  ## apply ruff's formatting and safe fixes
-	$(BIN)/ruff format jobtracker tests bench
-	$(BIN)/ruff check --fix jobtracker tests bench
+	$(BIN)/ruff format jobtracker jobsim tests bench
+	$(BIN)/ruff check --fix jobtracker jobsim tests bench
 
 crawl: venv  ## crawl amazon.jobs to JSON Lines (QUERY=, COUNTRIES=, CATEGORIES=, BASE_URL=, MAX_PAGES=, OUTPUT=)
 	@mkdir -p $(dir $(OUTPUT))
@@ -65,16 +76,16 @@ crawl-hourly: venv  ## crawl the hourly-jobs sites in Chromium (COUNTRIES=US,CA,
 	@echo "Postings written to $(HOURLY_OUTPUT)"
 
 demo: venv  ## the whole product offline: simulator + MongoDB test server, 8 days, a trend and a plot
-	$(BIN)/jobtracker demo
+	$(BIN)/python -m jobsim demo
 
 sim: venv  ## serve the simulated amazon.jobs on 127.0.0.1:$(SIM_PORT) (foreground; Ctrl-C stops)
-	$(BIN)/jobtracker sim serve --port $(SIM_PORT)
+	$(BIN)/python -m jobsim serve --port $(SIM_PORT)
 
 mongo: venv  ## start the MongoDB test server in the background and print its MONGO_URI
-	$(BIN)/python -m jobtracker.mongo_test_server start --port $(MONGO_PORT)
+	$(BIN)/python -m jobsim mongo start --port $(MONGO_PORT)
 
 mongo-stop: venv  ## stop the MongoDB test server started by `make mongo`
-	$(BIN)/python -m jobtracker.mongo_test_server stop
+	$(BIN)/python -m jobsim mongo stop
 
 bench: venv  ## benchmark full crawls of the simulated boards, corporate and hourly, and verify (prints figures)
 	$(BIN)/python bench/bench_crawl.py
@@ -82,6 +93,8 @@ bench: venv  ## benchmark full crawls of the simulated boards, corporate and hou
 	$(BIN)/python bench/bench_verify.py
 
 egg: venv  ## build the scrapyd egg (jobtracker package only) into dist/
+	@# From a clean build folder: files left there by an older layout would go into the egg.
+	rm -rf build
 	$(BIN)/python setup.py -q bdist_egg -d dist
 
 clean:  ## remove build output (keeps .venv)

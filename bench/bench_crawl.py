@@ -33,7 +33,7 @@ from urllib.request import Request, urlopen
 
 from pymongo import MongoClient, UpdateOne
 
-from jobtracker.mongo_test_server import ensure_jar, start
+from jobsim.mongo_test_server import ensure_jar, start
 from jobtracker.partitions import page_offsets
 from jobtracker.store.content import content_hash, posting_id, posting_snapshot
 
@@ -56,8 +56,8 @@ STORE_WITHOUT_NORMALIZATION = json.dumps(
 
 
 def start_simulator(size: int, seed: int) -> tuple[subprocess.Popen[str], str]:
-    """Start ``jobtracker.sim`` on a free port; return the process and its base URL."""
-    command = [sys.executable, "-m", "jobtracker.sim", "serve", "--port", "0", "--seed",
+    """Start ``jobsim`` on a free port; return the process and its base URL."""
+    command = [sys.executable, "-m", "jobsim", "serve", "--port", "0", "--seed",
                str(seed), "--size", str(size)]  # fmt: skip
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None

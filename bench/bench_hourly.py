@@ -27,8 +27,8 @@ SETTINGS = {"LOG_LEVEL": "WARNING", "MONGO_URI": "", "AUTOTHROTTLE_ENABLED": "Fa
 
 
 def start_simulator(hourly_size: int, seed: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    """``jobtracker.sim serve`` on free ports; return the process and the hourly sites' URLs."""
-    command = [sys.executable, "-u", "-m", "jobtracker.sim", "serve", "--port", "0", "--size",
+    """``jobsim serve`` on free ports; return the process and the hourly sites' URLs."""
+    command = [sys.executable, "-u", "-m", "jobsim", "serve", "--port", "0", "--size",
                "300", "--seed", str(seed), "--hourly-size", str(hourly_size)]  # fmt: skip
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None

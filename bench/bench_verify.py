@@ -31,7 +31,7 @@ from typing import Any
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from jobtracker.mongo_test_server import ensure_jar, start
+from jobsim.mongo_test_server import ensure_jar, start
 from jobtracker.store import PostingStore
 
 ROOT = Path(__file__).resolve().parents[1]

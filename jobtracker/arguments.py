@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from jobtracker.hourly import HOURLY_SITES, SITE_BY_ALPHA3
 from jobtracker.redaction import redact, userinfo
+from jobtracker.sources.amazon_hourly import HOURLY_SITES, SITE_BY_ALPHA3
 
 #: Locales www.amazon.jobs offers (its own locale switcher; note ``jp`` and ``en-gb``).
 LOCALES = ("cs", "de", "en", "en-gb", "es", "fr", "it", "jp", "pl", "pt", "zh")

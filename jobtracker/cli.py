@@ -1,12 +1,12 @@
-"""The ``jobtracker`` command.
+"""The ``jobtracker`` command (also ``python -m jobtracker``).
 
-Subcommands: ``sim`` (the offline simulator of www.amazon.jobs), ``mongo`` (the MongoDB test
-server), ``verify`` (the store's invariants, :mod:`jobtracker.store.verify`), ``demo`` and the
-research commands of :mod:`jobtracker.research.cli` (``trend``,
-``first-seen``, ``active``, ``history``, ``export``, ``runs``), the scrapyd commands of
-:mod:`jobtracker.deploy.cli` (``deploy``, ``schedule``) and ``probe`` (:mod:`jobtracker.probe`).
-Crawls themselves run through Scrapy (``scrapy crawl amazon_jobs``, ``make crawl``), so scrapyd
-runs them the same way.
+Subcommands: ``verify`` (the store's invariants, :mod:`jobtracker.store.verify`), the research
+commands of :mod:`jobtracker.research.cli` (``trend``, ``first-seen``, ``active``, ``history``,
+``export``, ``runs``), the scrapyd commands of :mod:`jobtracker.deploy.cli` (``deploy``,
+``schedule``) and ``probe`` (:mod:`jobtracker.probe`). ``sim``, ``mongo`` and ``demo`` belong to
+the test world, the sibling package ``jobsim`` of a checkout (never shipped): they run it when
+it is importable, and say so in one line when it is not. Crawls themselves run through Scrapy
+(``scrapy crawl amazon_jobs``, ``make crawl``), so scrapyd runs them the same way.
 """
 
 from __future__ import annotations
@@ -26,16 +26,31 @@ Handler = Callable[[argparse.Namespace], int]
 MAX_STALE_HOURS = 87_600
 
 
-def _run_sim(args: argparse.Namespace) -> int:
-    from jobtracker.sim.__main__ import run
+#: The commands of the test world (``jobsim``): name -> (help, the jobsim command).
+JOBSIM_COMMANDS = {
+    "sim": ("serve the simulated sites or print their ground truth (checkout only)", ()),
+    "mongo": ("the in-memory MongoDB test server: start, stop, status (checkout only)", ("mongo",)),
+    "demo": ("the whole product offline: simulate, crawl, chart (checkout only)", ("demo",)),
+}
 
-    return run(args)
 
-
-def _run_mongo(args: argparse.Namespace) -> int:
-    from jobtracker.mongo_test_server import main
-
-    return main(args.mongo_args)
+def run_jobsim(command: str, argv: list[str]) -> int:
+    """``jobtracker sim|mongo|demo ARGS``: ``python -m jobsim [mongo|demo] ARGS``."""
+    try:
+        from jobsim.cli import main as jobsim_main
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != "jobsim":
+            raise
+        print(
+            f"jobtracker {command}: the test world (the jobsim package) is not installed: "
+            "it lives in the jobtracker source checkout, not in the egg or image; run `make "
+            f"{command}` there",
+            file=sys.stderr,
+        )
+        return 2
+    prefix = JOBSIM_COMMANDS[command][1]
+    prog = "jobtracker" if prefix else "jobtracker sim"
+    return jobsim_main([*prefix, *argv], prog=prog)
 
 
 @command_handler
@@ -88,34 +103,19 @@ def _run_verify(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, with help text on every subcommand."""
-    from jobtracker.sim.__main__ import build_parser as build_sim_parser
-
     parser = argparse.ArgumentParser(
         prog="jobtracker",
-        description="Track Amazon's job postings over time: simulator, test database and "
-        "research queries. Crawl with `scrapy crawl amazon_jobs` (see the README).",
+        description="Track Amazon's job postings over time: research queries, the store's "
+        "checks, scrapyd deploys and schedules. Crawl with `scrapy crawl amazon_jobs` (see the "
+        "README).",
     )
     parser.add_argument("--version", action="version", version=f"jobtracker {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sim = commands.add_parser(
-        "sim",
-        help="serve the simulated www.amazon.jobs, or print its ground truth",
-        description="The offline simulator of www.amazon.jobs (search.json, detail pages, "
-        "robots.txt), for tests, demos and benchmarks.",
-    )
-    build_sim_parser(sim)
-    sim.set_defaults(func=_run_sim)
-
-    mongo = commands.add_parser(
-        "mongo",
-        help="start/stop/status of the in-memory MongoDB test server",
-        description="The MongoDB test server (mongo-java-server, MongoDB 7.0 wire protocol). "
-        "Run `jobtracker mongo -h` for its own commands: start, stop, status, run, build.",
-        add_help=False,
-    )
-    mongo.add_argument("mongo_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-    mongo.set_defaults(func=_run_mongo)
+    for name, (summary, _) in JOBSIM_COMMANDS.items():
+        # Listed here; `main` hands them to the test world, which parses its own options
+        # (`jobtracker sim serve --help`), so that `jobtracker --help` imports none of it.
+        commands.add_parser(name, help=summary, add_help=False)
 
     verify = commands.add_parser(
         "verify",
@@ -157,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in JOBSIM_COMMANDS:
+        return run_jobsim(argv[0], argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.func

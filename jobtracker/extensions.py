@@ -1,6 +1,5 @@
-"""The crawl summary: per-partition accounting, printed (and optionally saved) at the end; log
-records without secrets or control characters; and the removal of remote-control job files
-left by killed crawls."""
+"""The run of a crawl and its summary; log records without secrets or control characters; and
+the removal of remote-control job files left by killed crawls."""
 
 from __future__ import annotations
 
@@ -15,75 +14,97 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from jobtracker.redaction import redact_text
+from jobtracker.run import CrawlRun, key_stats
+from jobtracker.spiders.base import TrackedSpider
 
 if TYPE_CHECKING:
     from typing import Self
 
-    from scrapy import Spider
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
-STAT_KEYS = (
-    "downloader/request_count",
-    "downloader/response_count",
-    "item_scraped_count",
-    "retry/count",
-    "jobtracker/postings/unique",
-    "jobtracker/postings/duplicate",
-    "jobtracker/pages/ok",
-    "jobtracker/pages/failed",
-    "jobtracker/soft_error",
-    "jobtracker/malformed_json",
-    "jobtracker/empty_page",
-    "jobtracker/store/postings",
-    "jobtracker/store/seconds",
-    "elapsed_time_seconds",
-)
+#: Sent once a run is finalized (``run``: the :class:`~jobtracker.run.CrawlRun`), after the
+#: spider closed: the store records the run's end and applies its closures then.
+run_finalized = object()
 
 
-class CrawlSummary:
-    """Logs a readable crawl summary when the spider closes; ``JOBTRACKER_SUMMARY_FILE`` also
-    writes it as JSON (run id, scope, finish reason, partitions, key stats)."""
+class CrawlRunExtension:
+    """Owns the run of a jobtracker spider (:class:`~jobtracker.run.CrawlRun`).
 
-    def __init__(self, crawler: Crawler, path: str | None) -> None:
+    Builds it when the crawl is set up (id, clock, scope, arguments, ledger, from the spider's
+    validated arguments and the settings); finalizes it exactly once when the spider closes
+    (the completeness verdict, published in the stats); logs the crawl summary
+    (``JOBTRACKER_SUMMARY_FILE`` also writes it as JSON); then sends :data:`run_finalized`.
+    Components find the run with :func:`crawl_run`. Spiders that are not jobtracker spiders
+    have no run: the extension switches itself off.
+    """
+
+    def __init__(self, crawler: Crawler, run: CrawlRun, path: str | None) -> None:
         self.crawler = crawler
+        self.run = run
         self.path = Path(path) if path else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        extension = cls(crawler, crawler.settings.get("JOBTRACKER_SUMMARY_FILE"))
+        spider = crawler.spider
+        if not isinstance(spider, TrackedSpider):
+            raise NotConfigured("not a jobtracker spider: no run to account for")
+        run = CrawlRun.from_settings(
+            crawler.settings,
+            spider=spider.name,
+            job=spider.args.job,
+            arguments=spider.arguments,
+            scope=spider.scope,
+            keyword_run=spider.is_keyword_run,
+        )
+        extension = cls(crawler, run, crawler.settings.get("JOBTRACKER_SUMMARY_FILE"))
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        ledger = getattr(spider, "ledger", None)
-        if ledger is None:
-            return
-        spider.finish_accounting()  # type: ignore[attr-defined]
-        summary = self.build(spider, reason)
+    def spider_closed(self, reason: str) -> None:
+        run, spider = self.run, self.crawler.spider
+        if isinstance(spider, TrackedSpider):
+            spider.before_finalize()
+        run.finalize(reason)
+        if isinstance(spider, TrackedSpider):
+            spider.after_finalize()
+        stats = self.crawler.stats
+        for key, value in run.partition_stats().items():
+            stats.set_value(key, value)
+        summary = self.summary(reason)
         for line in format_summary(summary):
             logger.info("%s", line)
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text(json.dumps(summary, indent=2, default=str) + "\n")
+        self.crawler.signals.send_catch_log(run_finalized, run=run)
 
-    def build(self, spider: Spider, reason: str) -> dict[str, Any]:
-        stats = self.crawler.stats
-        ledger = spider.ledger  # type: ignore[attr-defined]
+    def summary(self, reason: str) -> dict[str, Any]:
+        run, stats = self.run, self.crawler.stats.get_stats()
         return {
-            "run_id": spider.run_id,  # type: ignore[attr-defined]
-            "spider": spider.name,
+            "run_id": run.run_id,
+            "spider": run.spider,
             "finish_reason": reason,
-            "keyword_run": spider.is_keyword_run,  # type: ignore[attr-defined]
-            "scope": spider.scope,  # type: ignore[attr-defined]
-            "complete": ledger.complete(),
-            "plan": ledger.plan,
-            "plan_reason": ledger.plan_reason,
-            "partitions": ledger.summary(),
-            "coverage": coverage(stats.get_stats()),
-            "stats": {key: stats.get_value(key) for key in STAT_KEYS},
+            "keyword_run": run.keyword_run,
+            "scope": run.scope,
+            "complete": run.complete,
+            "plan": run.ledger.plan,
+            "plan_reason": run.ledger.plan_reason,
+            "partitions": run.ledger.summary(),
+            "coverage": coverage(stats),
+            "stats": key_stats(stats),
         }
+
+
+def crawl_run(crawler: Crawler) -> CrawlRun:
+    """The run of this crawl, from the extension that owns it."""
+    for extension in crawler.extensions.middlewares:
+        if isinstance(extension, CrawlRunExtension):
+            return extension.run
+    raise RuntimeError(
+        "this crawl has no jobtracker run: enable jobtracker.extensions.CrawlRunExtension"
+    )
 
 
 #: Normalization coverage: (name, stats key of successes, stats key of failures).

@@ -41,9 +41,20 @@ SPLIT_DIMENSIONS = (
     "normalized_state_name",
     "normalized_city_name",
 )
+#: The key of the root partition (a run's whole scope). Keys are part of ``crawl_runs`` and
+#: read back by the closure rules (``jobtracker.store.lifecycle``): :func:`child_key` is their
+#: one format.
 ROOT_KEY = "all"
 #: Facets a posting may have several values of, or none ("USA, Virtual" has no state).
 MULTI_VALUED = frozenset(SPLIT_DIMENSIONS[2:])
+
+
+def child_key(parent: str, dimension: str, value: str) -> str:
+    """The key of the child of partition ``parent`` that keeps ``dimension = value``:
+    ``business_category=aws`` under the root, ``business_category=aws/normalized_country_code=USA``
+    below it."""
+    term = f"{dimension}={value}"
+    return term if parent == ROOT_KEY else f"{parent}/{term}"
 
 
 @dataclass(frozen=True)
@@ -55,9 +66,10 @@ class Partition:
     @property
     def key(self) -> str:
         """Stable, readable key: ``business_category=aws/normalized_country_code=USA``."""
-        if not self.filters:
-            return ROOT_KEY
-        return "/".join(f"{name}={value}" for name, value in self.filters)
+        key = ROOT_KEY
+        for name, value in self.filters:
+            key = child_key(key, name, value)
+        return key
 
     @property
     def depth(self) -> int:

@@ -3,11 +3,13 @@
 The ladder (``ITEM_PIPELINES`` in settings): validate (100) -> clean text (200) -> location
 (300) -> role family (400) -> dates and pay (500) -> store (900). An unknown value never drops
 an item: the field stays empty and a ``jobtracker/...`` stats counter records it. Only a
-posting without identity is dropped.
+posting without identity is dropped. What each step reads of a raw object is its source's
+business (``jobtracker.sources``): the pipelines ask the item's source and never branch on it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import Counter
@@ -19,38 +21,31 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from pymongo.errors import PyMongoError
 from scrapy import signals
-from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
+from scrapy.exceptions import CloseSpider, DontCloseSpider, DropItem, NotConfigured
+from scrapy.utils.asyncio import run_in_thread, sleep
 from scrapy.utils.defer import deferred_from_coro
 
-from jobtracker.hourly import SOURCE as HOURLY_SOURCE
-from jobtracker.hourly import site_of_job_id
+from jobtracker.extensions import crawl_run, run_finalized
 from jobtracker.items import JobPosting
-from jobtracker.normalize import (
-    classify_role,
-    html_to_text,
-    normalize_locations,
-    parse_pay,
-    parse_posted_date,
-    parse_updated_time,
-    primary_location,
-)
-from jobtracker.normalize.hourly import card_locations, card_pay
-from jobtracker.normalize.text import clean_labels, clean_title
+from jobtracker.normalize import classify_role, html_to_text, primary_location
+from jobtracker.normalize.text import clean_title
 from jobtracker.redaction import redact
+from jobtracker.run import key_stats
+from jobtracker.sources import source_named
 from jobtracker.store import PageResult, PostingStore, RunOutcome, spool
-from jobtracker.store.lifecycle import (
-    BoardCounts,
-    GuardSettings,
-    closure_blocker,
-    plan_closures,
-)
+from jobtracker.store.connection import DEFAULT_DATABASE
+from jobtracker.store.lifecycle import GuardSettings, closure_blocker
 from jobtracker.store.mongo import RunIdTaken
 from jobtracker.store.recovery import recover
+from jobtracker.store.runs import RunEnd, finish_run
 
 if TYPE_CHECKING:
     from typing import Self
 
     from scrapy.crawler import Crawler
+    from twisted.internet.defer import Deferred
+
+    from jobtracker.run import CrawlRun
 
 logger = logging.getLogger(__name__)
 
@@ -101,12 +96,11 @@ class CleanTextPipeline(_ItemPipeline):
 
     def process_item(self, item: JobPosting) -> JobPosting:
         raw = item.raw
+        source = source_named(item.source)
         item.title = clean_title(item.title)
-        if item.source != HOURLY_SOURCE:
-            item.labels = clean_labels(raw)
-        item.description_text = html_to_text(raw.get("description"))
-        item.basic_qualifications_text = html_to_text(raw.get("basic_qualifications"))
-        item.preferred_qualifications_text = html_to_text(raw.get("preferred_qualifications"))
+        item.labels = source.labels(raw)
+        for name, html_field in source.html_fields.items():
+            setattr(item, name, html_to_text(raw.get(html_field)))
         return item
 
 
@@ -114,11 +108,7 @@ class LocationPipeline(_ItemPipeline):
     """Every location of the posting, resolved with pycountry; the primary one first."""
 
     def process_item(self, item: JobPosting) -> JobPosting:
-        if item.source == HOURLY_SOURCE:
-            site = site_of_job_id(item.source_id)
-            locations = card_locations(item.raw, site.country_alpha3) if site else []
-        else:
-            locations = normalize_locations(item.raw)
+        locations = source_named(item.source).locations(item)
         item.locations = [location.as_dict() for location in locations]
         item.country_codes = list(
             dict.fromkeys(
@@ -137,13 +127,8 @@ class RoleFamilyPipeline(_ItemPipeline):
     """A standard role family and SOC code beside Amazon's own labels (kept verbatim)."""
 
     def process_item(self, item: JobPosting) -> JobPosting:
-        raw = item.raw
-        classification = classify_role(
-            raw.get("job_category"),
-            raw.get("job_family"),
-            raw.get("business_category"),
-            item.title,
-        )
+        labels = source_named(item.source).role_labels(item.raw)
+        classification = classify_role(*labels, item.title)
         item.role_family = classification.as_dict()
         self.count("role_family/mapped" if classification.role_family else "role_family/unmapped")
         return item
@@ -153,47 +138,69 @@ class DatesAndPayPipeline(_ItemPipeline):
     """``posted_date`` to a date, ``updated_time`` to an approximate time, pay lines to ranges."""
 
     def process_item(self, item: JobPosting) -> JobPosting:
-        raw = item.raw
-        if item.source == HOURLY_SOURCE:  # job cards carry neither dates nor pay prose
-            item.pay = [pay.as_dict() for pay in card_pay(raw)]
-            if item.pay:
-                self.count("pay/found")
-            return item
-        item.posted_date = parse_posted_date(raw.get("posted_date"), item.locale)
-        self.count("posted_date/parsed" if item.posted_date else "posted_date/unparsed")
-        updated = parse_updated_time(raw.get("updated_time"), item.seen_at)
-        item.updated_at, item.updated_at_approximate = updated.at, updated.approximate
-        if updated.at is None:
-            self.count("updated_time/unparsed")
-        text = item.preferred_qualifications_text
-        if text is None:
-            text = html_to_text(raw.get("preferred_qualifications"))
-        item.pay = [pay.as_dict() for pay in parse_pay(text)]
+        source = source_named(item.source)
+        dates = source.dates(item)
+        if dates is not None:  # a site that states no dates counts nothing
+            item.posted_date = dates.posted_date
+            self.count("posted_date/parsed" if item.posted_date else "posted_date/unparsed")
+            item.updated_at = dates.updated.at
+            item.updated_at_approximate = dates.updated.approximate
+            if dates.updated.at is None:
+                self.count("updated_time/unparsed")
+        item.pay = [pay.as_dict() for pay in source.pay(item)]
         if item.pay:
             self.count("pay/found")
         return item
+
+
+class PageBuffer:
+    """Postings grouped by response page (partition and sighting time), at most ``size`` a
+    batch: :meth:`add` returns the batches a posting completed."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.batch: list[dict[str, Any]] = []
+        self.key: tuple[Any, ...] | None = None
+
+    def add(self, data: dict[str, Any]) -> list[list[dict[str, Any]]]:
+        done = []
+        key = (data.get("partition"), data.get("seen_at"))
+        if self.batch and key != self.key:
+            done.append(self.take())
+        self.batch.append(data)
+        self.key = key
+        if len(self.batch) >= self.size:
+            done.append(self.take())
+        return done
+
+    def take(self) -> list[dict[str, Any]]:
+        batch, self.batch, self.key = self.batch, [], None
+        return batch
 
 
 class MongoStorePipeline:
     """Store every posting in MongoDB with its history (see ``jobtracker.store``).
 
     Postings are buffered per response page and written with one query and bulk writes per
-    page. The run is recorded in ``crawl_runs`` from start to finish, and closures are applied
-    after a run that finished normally. If MongoDB goes away, the page is retried briefly; then
-    the run fails loudly: it stops with finish reason ``store_unavailable`` (``scrapy crawl``
-    exits 1), closes nothing, and writes the postings it could not store to
+    page, in a thread, one page after another: the reactor keeps crawling while MongoDB
+    answers, and a posting's processing ends when its page is stored. The run
+    (:class:`~jobtracker.run.CrawlRun`) is recorded in ``crawl_runs`` from start to finish, and
+    its closures are applied once the run extension finalized it. If MongoDB goes away, the
+    page is retried after pauses that wait on the reactor's clock (nothing sleeps); then the
+    run fails loudly: it stops with finish reason ``store_unavailable`` (``scrapy crawl`` exits
+    1), closes nothing, and writes the postings it could not store to
     ``JOBTRACKER_VAR_DIR/unsaved/<run id>.jsonl`` (its run record waits in
     ``JOBTRACKER_VAR_DIR/pending_runs/`` if the store is still down when the run ends).
 
     Without ``MONGO_URI`` the pipeline switches itself off and says that history tracking is off.
     """
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, run: CrawlRun) -> None:
         settings = crawler.settings
         self.crawler = crawler
+        self.run = run
         self.uri: str = settings["MONGO_URI"]
-        self.database: str = settings.get("MONGO_DATABASE", "jobtracker")
-        self.batch_size = settings.getint("JOBTRACKER_STORE_BATCH_SIZE", 100)
+        self.database: str = settings.get("MONGO_DATABASE") or DEFAULT_DATABASE
         self.retries = settings.getint("JOBTRACKER_STORE_RETRIES", 2)
         self.retry_delay = settings.getfloat("JOBTRACKER_STORE_RETRY_DELAY", 1.0)
         self.timeout_ms = settings.getint("JOBTRACKER_STORE_TIMEOUT_MS", 3000)
@@ -203,8 +210,11 @@ class MongoStorePipeline:
         )
         self.var_dir = Path(settings.get("JOBTRACKER_VAR_DIR", "var"))
         self.store: PostingStore | None = None
-        self.buffer: list[dict[str, Any]] = []
-        self.buffer_key: tuple[Any, ...] | None = None
+        self.pages = PageBuffer(settings.getint("JOBTRACKER_STORE_BATCH_SIZE", 100))
+        self.writing = asyncio.Lock()
+        """Pages are written one at a time, in the order they were completed."""
+        self.retrying: Deferred[None] | None = None
+        """The retries of the last page, when its first write at idle failed."""
         self.changes = PageResult()
         self.failed = False
         self.unsaved = 0
@@ -217,33 +227,35 @@ class MongoStorePipeline:
                 "(-O FILE); nothing records first seen / last seen / closures."
             )
             raise NotConfigured("MONGO_URI is not set")
-        pipeline = cls(crawler)
+        try:
+            run = crawl_run(crawler)
+        except RuntimeError as exc:  # not a jobtracker spider: no run to record
+            logger.warning("History tracking is OFF: %s", exc)
+            raise NotConfigured(str(exc)) from None
+        pipeline = cls(crawler, run)
         crawler.signals.connect(pipeline.spider_idle, signal=signals.spider_idle)
-        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.run_finalized, signal=run_finalized)
         return pipeline
-
-    @property
-    def spider(self) -> Any:
-        return self.crawler.spider
 
     # -- lifecycle -------------------------------------------------------------------------
     def open_spider(self) -> None:
-        spider = self.spider
+        run = self.run
         try:
             self.store = PostingStore.connect(self.uri, self.database, timeout_ms=self.timeout_ms)
             self.store.ensure_indexes()
-            recover(self.store, self.var_dir, spider.clock.now(), self.abandon_after)
-            if getattr(spider, "ledger", None) is not None:
-                self.store.start_run(run_document(spider))
-            if hasattr(spider, "store_categories") and not spider.is_keyword_run:
-                spider.store_categories = frozenset(self.store.open_categories(spider.scope))
+            recover(self.store, self.var_dir, run.clock.now(), self.abandon_after)
+            self.store.start_run(run.start_record())
+            spider = self.crawler.spider
+            if hasattr(spider, "store_categories") and not run.keyword_run:
+                # The discovered plan also asks for categories only the store still knows.
+                spider.store_categories = frozenset(self.store.open_categories(run.scope))
         except RunIdTaken:
             self.store.close()
             self.store = None
             logger.error(
                 "Run id %r is already recorded in crawl_runs, and a run id is used once: "
                 "nothing was crawled (give another _job).",
-                spider.run_id,
+                run.run_id,
             )
             raise CloseSpider("duplicate_run_id") from None
         except PyMongoError as exc:
@@ -257,53 +269,94 @@ class MongoStorePipeline:
             "Storing postings with history in MongoDB %s/%s", redact(self.uri), self.database
         )
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         # A shallow view is enough: the store reads the posting and never changes it.
         data = vars(item) if is_dataclass(item) else ItemAdapter(item).asdict()
         if self.failed:
             self.spill([data])
             return item
-        key = (data.get("partition"), data.get("seen_at"))
-        if self.buffer and key != self.buffer_key:
-            self.flush()
-        self.buffer.append(data)
-        self.buffer_key = key
-        if len(self.buffer) >= self.batch_size:
-            self.flush()
+        for batch in self.pages.add(data):
+            await self.write(batch)
         return item
 
     def spider_idle(self) -> None:
-        """Write the last buffered page before the engine decides how the run ended."""
-        if self.buffer and not self.failed:
-            self.flush()
+        """Write the last buffered page before the engine decides how the run ended.
 
-    def flush(self) -> None:
-        batch, self.buffer, self.buffer_key = self.buffer, [], None
-        if not batch or self.store is None:
+        Nothing else is left to do, so its first write happens right here; should it fail, its
+        retries run like any page's, and the run waits for them."""
+        if self.retrying is not None:
+            if not self.retrying.called:
+                raise DontCloseSpider
+            self.retrying = None
+        batch = self.pages.take()
+        if not batch:
             return
+        if self.failed:
+            self.spill(batch)
+            return
+        assert self.store is not None
+        started = time.perf_counter()
+        try:
+            result = self.store.save_page(batch, self.run.run_id)
+        except PyMongoError as exc:
+            self.write_failed(exc, 0)
+            self.retrying = deferred_from_coro(self.write(batch, attempts_made=1))
+            raise DontCloseSpider from None
+        self.saved(batch, result, time.perf_counter() - started)
+
+    async def close_spider(self) -> None:
+        """Write what is still buffered (the run is recorded when it is finalized, after this)."""
+        batch = self.pages.take()
+        if batch:
+            await self.write(batch)
+
+    def run_finalized(self, run: CrawlRun) -> None:
+        """Record the run's end; apply closures only after a normal, fully stored run."""
+        if self.store is None:
+            return
+        try:
+            self.record_finish(run)
+        finally:
+            self.store.close()
+            self.store = None
+
+    # -- writes ----------------------------------------------------------------------------
+    def saved(self, batch: list[dict[str, Any]], result: PageResult, seconds: float) -> None:
+        """Count a stored page (on the reactor thread)."""
         stats = self.crawler.stats
-        for attempt in range(self.retries + 1):
-            try:
+        stats.inc_value("jobtracker/store/seconds", seconds)
+        self.changes.add(result)
+        stats.inc_value("jobtracker/store/pages")
+        stats.inc_value("jobtracker/store/postings", len(batch))
+
+    async def write(self, batch: list[dict[str, Any]], attempts_made: int = 0) -> None:
+        """Write a page off the reactor thread, retrying after growing pauses; after the last
+        attempt the run fails (:meth:`fail`)."""
+        async with self.writing:
+            if self.failed or self.store is None:
+                self.spill(batch)
+                return
+            error: Exception | None = None
+            for attempt in range(attempts_made, self.retries + 1):
+                if attempt:
+                    await sleep(self.retry_delay * attempt)
                 started = time.perf_counter()
-                result = self.store.save_page(batch, self.spider.run_id)
-                stats.inc_value("jobtracker/store/seconds", time.perf_counter() - started)
-            except PyMongoError as exc:
-                error = exc
-                logger.warning(
-                    "MongoDB write failed (attempt %d of %d): %s",
-                    attempt + 1,
-                    self.retries + 1,
-                    exc,
-                )
-                stats.inc_value("jobtracker/store/retries")
-                if attempt < self.retries:
-                    time.sleep(self.retry_delay * (attempt + 1))
-                continue
-            self.changes.add(result)
-            stats.inc_value("jobtracker/store/pages")
-            stats.inc_value("jobtracker/store/postings", len(batch))
-            return
-        self.fail(batch, error)
+                try:
+                    result = await run_in_thread(self.store.save_page, batch, self.run.run_id)
+                except PyMongoError as exc:
+                    error = exc
+                    self.write_failed(exc, attempt)
+                    continue
+                self.saved(batch, result, time.perf_counter() - started)
+                return
+            assert error is not None
+            self.fail(batch, error)
+
+    def write_failed(self, error: Exception, attempt: int) -> None:
+        logger.warning(
+            "MongoDB write failed (attempt %d of %d): %s", attempt + 1, self.retries + 1, error
+        )
+        self.crawler.stats.inc_value("jobtracker/store/retries")
 
     def fail(self, batch: list[dict[str, Any]], error: Exception) -> None:
         """The store is gone: stop the run loudly and keep what could not be stored."""
@@ -319,111 +372,46 @@ class MongoStorePipeline:
         deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_unavailable"))
 
     def unsaved_path(self) -> Path:
-        return spool.unsaved_path(self.var_dir, self.spider.run_id)
+        return spool.unsaved_path(self.var_dir, self.run.run_id)
 
     def spill(self, batch: list[dict[str, Any]]) -> None:
         spool.append_unsaved(self.unsaved_path(), batch)
         self.unsaved += len(batch)
         self.crawler.stats.set_value("jobtracker/store/unsaved", self.unsaved)
 
-    def spider_closed(self, spider: Any, reason: str) -> None:
-        """Finish the run record; apply closures only after a normal, fully stored run."""
-        if self.store is None:
-            return
-        try:
-            if getattr(spider, "ledger", None) is not None:
-                self.record_finish(spider, reason)
-        finally:
-            self.store.close()
-
-    def record_finish(self, spider: Any, reason: str) -> None:
-        assert self.store is not None
-        if self.buffer and not self.failed:
-            self.flush()
-        spider.finish_accounting()
-        finish_reason = "store_unavailable" if self.failed else reason
-        update: dict[str, Any] = {
-            "finish_reason": finish_reason,
-            "finished_at": spider.clock.now(),
-            "complete": spider.ledger.complete() and not self.failed,
-            "plan": spider.ledger.plan,
-            "plan_reason": spider.ledger.plan_reason,
-            "partitions": spider.ledger.summary(),
-            "changes": {**self.changes.as_dict(), "unsaved": self.unsaved},
-            "stats": {key: self.crawler.stats.get_value(key) for key in RUN_STAT_KEYS},
-        }
+    # -- the run's end ---------------------------------------------------------------------
+    def record_finish(self, run: CrawlRun) -> None:
+        assert self.store is not None and run.finish_reason is not None
         outcome = RunOutcome(
-            run_id=spider.run_id,
-            finish_reason=finish_reason,
-            keyword_run=spider.is_keyword_run,
-            partitions=update["partitions"],
+            run_id=run.run_id,
+            finish_reason="store_unavailable" if self.failed else run.finish_reason,
+            keyword_run=run.keyword_run,
+            partitions=run.ledger.summary(),
             store_failed=self.failed,
-            started_at=spider.started_at,
+            started_at=run.started_at,
+            source=run.source,
         )
-        try:
-            if self.failed:  # no query against a store that just failed
-                plan = plan_closures(outcome, [], BoardCounts(0))
-            else:
-                plan = self.store.apply_closures(outcome, spider.scope, self.guards)
-            update["closure"] = plan.as_dict()
-            update["changes"]["closed"] = len(plan.close)
-            update["changes"]["marked_missing"] = len(plan.mark_missing)
-            update["changes"]["held"] = len(plan.hold)
-            if plan.blocked_reason and not spider.is_keyword_run and not self.failed:
-                logger.warning("No closures for run %s: %s", spider.run_id, plan.blocked_reason)
-            if plan.hold or (plan.blocked_reason and closure_blocker(outcome) is None):
-                # A guard, not the run's own state, kept closures back (strict exit status 3).
-                guarded = plan.blocked_reason or "; ".join(plan.held_reasons)
-                self.crawler.stats.set_value("jobtracker/closures/guarded", guarded)
-            if plan.hold:
-                logger.warning(
-                    "Run %s held %d closures: %s",
-                    spider.run_id,
-                    len(plan.hold),
-                    "; ".join(plan.held_reasons),
-                )
-            self.store.finish_run(spider.run_id, update)
-        except PyMongoError as exc:
+        end = RunEnd(
+            finished_at=run.clock.now(),
+            complete=run.complete,
+            scope=run.scope,
+            changes=self.changes,
+            unsaved=self.unsaved,
+            stats=key_stats(self.crawler.stats.get_stats()),
+            plan=run.ledger.plan,
+            plan_reason=run.ledger.plan_reason,
+        )
+        update, recorded = finish_run(self.store, self.var_dir, outcome, end, self.guards)
+        closure = update.get("closure") or {}
+        if closure.get("held") or (
+            closure.get("blocked_reason") and closure_blocker(outcome) is None
+        ):
+            # A guard, not the run's own state, kept closures back (strict exit status 3).
+            guarded = closure.get("blocked_reason") or closure.get("held_reason")
+            self.crawler.stats.set_value("jobtracker/closures/guarded", guarded)
+        if not recorded:
             self.crawler.stats.set_value("jobtracker/store/failed", True)
-            path = spool.save_pending_finish(
-                self.var_dir, spider.run_id, {**update, "finish_reason": "store_unavailable"}
-            )
-            logger.error(
-                "Could not record the end of run %s in MongoDB (%s); saved to %s and "
-                "recorded when the store is back",
-                spider.run_id,
-                exc,
-                path,
-            )
         self.crawler.stats.set_value("jobtracker/store/changes", update["changes"])
-
-    def close_spider(self) -> None:
-        """Write what is still buffered (the run is recorded in ``spider_closed``, after this)."""
-        if self.buffer and not self.failed:
-            self.flush()
-
-
-RUN_STAT_KEYS = (
-    "downloader/request_count",
-    "item_scraped_count",
-    "jobtracker/postings/unique",
-    "jobtracker/postings/duplicate",
-    "jobtracker/pages/failed",
-    "retry/count",
-)
-
-
-def run_document(spider: Any) -> dict[str, Any]:
-    """The ``crawl_runs`` document recorded when a run starts."""
-    return {
-        "_id": spider.run_id,
-        "source": spider.scope["source"],
-        "spider": spider.name,
-        "arguments": spider.args.model_dump(by_alias=True, exclude_none=True),
-        "scope": spider.scope,
-        "keyword_run": spider.is_keyword_run,
-        "started_at": spider.started_at,
-    }
 
 
 def guard_settings(settings: Any) -> GuardSettings:

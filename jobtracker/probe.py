@@ -26,10 +26,15 @@ from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
 from jobtracker.normalize.text import strip_controls
-from jobtracker.parsing import TOP_LEVEL_KEYS, PayloadError, SearchPage, parse_search_payload
 from jobtracker.partitions import tolerance_for
 from jobtracker.plan_discovery import facet_plan_problem
 from jobtracker.site_status import block_reason
+from jobtracker.sources.amazon_jobs import (
+    TOP_LEVEL_KEYS,
+    PayloadError,
+    SearchPage,
+    parse_search_payload,
+)
 
 WINDOW = 10_000
 PAGE_SIZE = 100

@@ -8,9 +8,12 @@ Everything else can be changed per run with ``-s NAME=VALUE``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from pathlib import Path
 
 from jobtracker.site_status import user_agent
+from jobtracker.store.connection import environment_database, environment_uri
 
 BOT_NAME = "jobtracker"
 SPIDER_MODULES = ["jobtracker.spiders"]
@@ -51,6 +54,16 @@ DEFAULT_REQUEST_HEADERS = {
 # (jobtracker.extensions.RemoteControlFiles).
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+
+# Scrapy's cookie middleware asks tldextract whether a cookie's domain is a public suffix, and
+# tldextract then downloads the Public Suffix List from publicsuffix.org; on a closed network
+# that logs two tracebacks per crawl. It is served the snapshot tldextract ships instead (its
+# documented TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS; a value set in the environment wins).
+_tldextract = importlib.util.find_spec("tldextract")
+if _tldextract is not None and _tldextract.submodule_search_locations:
+    _snapshot = Path(next(iter(_tldextract.submodule_search_locations)), ".tld_set_snapshot")
+    if _snapshot.is_file():
+        os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", str(_snapshot))
 
 # -- retries: transient HTTP errors and 429 (honouring Retry-After) -----------------------
 RETRY_ENABLED = True
@@ -104,7 +117,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "jobtracker.extensions.SafeLogs": 0,  # no password, no terminal escape in any log line
-    "jobtracker.extensions.CrawlSummary": 500,
+    "jobtracker.extensions.CrawlRunExtension": 500,  # the run: id, clock, ledger, summary
     "jobtracker.extensions.RemoteControlFiles": 1,
 }
 JOBTRACKER_SUMMARY_FILE = None  # also write the crawl summary as JSON to this path
@@ -116,8 +129,8 @@ FEED_EXPORTERS = {
 }
 
 # -- MongoDB (history tracking) -------------------------------------------------------------
-MONGO_URI = os.environ.get("MONGO_URI") or None
-MONGO_DATABASE = os.environ.get("MONGO_DATABASE", "jobtracker")
+MONGO_URI = environment_uri()  # unset: history tracking is off
+MONGO_DATABASE = environment_database()
 JOBTRACKER_STORE_BATCH_SIZE = 100  # postings per bulk write (one response page)
 JOBTRACKER_STORE_RETRIES = 2  # retries of a failed page write before the run stops
 JOBTRACKER_STORE_RETRY_DELAY = 1.0  # seconds, growing linearly per retry

@@ -3,7 +3,8 @@ probe``)
 
 Three outcomes must never look like an empty board (docs: README, "Exit status"):
 
-- **unreachable**: no answer at all (DNS failure, connection refused, timeouts);
+- **unreachable**: no answer at all (DNS failure, connection refused, timeouts; the spiders
+  tell it from the download error, :func:`jobtracker.spiders.base.unreachable_reason`);
 - **blocked**: an answer that refuses the client: HTTP 403, or the HTML block page a CDN or
   WAF serves with status 200 (CloudFront's "The request could not be satisfied", AWS WAF's
   "Request blocked", Amazon's robot check);
@@ -14,13 +15,6 @@ from __future__ import annotations
 
 import re
 
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadConnectionRefusedError,
-    DownloadTimeoutError,
-)
-from twisted.internet import error as twisted_errors
-
 #: Statuses that refuse the client (never retried: asking again does not help).
 BLOCK_STATUSES = (403,)
 
@@ -30,20 +24,6 @@ _BLOCK_PAGE_RE = re.compile(
     r"not a robot|captcha|automated access",
     re.IGNORECASE,
 )
-
-
-def unreachable_reason(exc: BaseException) -> str | None:
-    """Why ``exc`` means the site gave no answer at all ("connection refused", "DNS lookup
-    failed", ...), or None for any other failure."""
-    if isinstance(exc, DownloadConnectionRefusedError | twisted_errors.ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, CannotResolveHostError | twisted_errors.DNSLookupError):
-        return "DNS lookup failed"
-    if isinstance(exc, DownloadTimeoutError | twisted_errors.TimeoutError):
-        return "timed out"
-    if isinstance(exc, twisted_errors.ConnectError):
-        return f"cannot connect: {exc.__class__.__name__}"
-    return None
 
 
 def block_reason(status: int, content_type: str, body: bytes) -> str | None:

@@ -45,10 +45,10 @@ async def crawl_hourly(
 
 def partitions(result: CrawlResult) -> dict[str, bool]:
     """Site -> complete, from the run's ledger."""
-    assert result.spider is not None
+    assert result.run is not None
     return {
         state.key.rsplit("=", 1)[-1]: bool(state.complete)
-        for state in result.spider.ledger.states.values()
+        for state in result.run.ledger.states.values()
         if state.key != "all"
     }
 
@@ -61,7 +61,7 @@ async def test_the_browser_crawl_collects_every_site_exactly(start_sim) -> None:
 
     assert result.finish_reason == "finished"
     assert result.stats["jobtracker/run_complete"] is True
-    assert partitions(result) == {"USA": True, "CAN": True, "GBR": True, "IRL": True}
+    assert partitions(result) == {"US": True, "CA": True, "UK": True, "IE": True}
     assert sorted(result.ids) == sorted(t["job_id"] for t in truth)
     assert Counter(item.source_id.split("-")[1] for item in result.items) == Counter(
         t["site"] for t in truth
@@ -120,7 +120,7 @@ async def test_a_failing_or_silent_graphql_call_leaves_only_its_site_incomplete(
 
     assert result.finish_reason == "finished"
     assert result.stats["jobtracker/run_complete"] is False
-    assert partitions(result) == {"USA": True, "GBR": True, "CAN": False, "IRL": False}
+    assert partitions(result) == {"US": True, "UK": True, "CA": False, "IE": False}
     assert Counter(item.source_id.split("-")[1] for item in result.items) == {
         "US": truth["US"],
         "UK": truth["UK"],
@@ -132,9 +132,9 @@ async def test_a_failing_or_silent_graphql_call_leaves_only_its_site_incomplete(
     # Failing from the third page on: what the first two pages listed is kept.
     sim.set_faults(hourly_graphql_error=["US"], hourly_error_after_pages=2)
     partial = await crawl_hourly(sim, countries="US")
-    assert partitions(partial) == {"USA": False}
+    assert partitions(partial) == {"US": False}
     assert len(partial.items) == 2 * 20 < truth["US"]
-    problems = partial.spider.ledger.get("normalized_country_code=USA").problems
+    problems = partial.run.ledger.get("site=US").problems
     assert problems == ["GraphQL answered HTTP 500 (page 3)"]
 
 
@@ -196,7 +196,7 @@ async def test_a_site_that_fails_closes_none_of_its_postings(start_sim, mongo_db
     assert {"US", "CA"} <= set(gone.values()), "both sites must lose postings by day 4"
     sim.set_faults(hourly_graphql_error=["CA"], hourly_error_after_pages=1)
     partial = await crawl_hourly(sim, settings=settings, _job="day4")
-    assert partitions(partial)["CAN"] is False and partitions(partial)["USA"] is True
+    assert partitions(partial)["CA"] is False and partitions(partial)["US"] is True
     missing = {doc["source_id"] for doc in mongo_db.postings.find({"missing_since": {"$ne": None}})}
     unseen_ca = {job for job, site in day0.items() if site == "CA" and job not in partial.ids}
     assert unseen_ca and not (missing & unseen_ca), "an incomplete site marks nothing missing"

@@ -13,6 +13,7 @@ import pytest
 from scrapy.utils.defer import deferred_f_from_coro_f
 
 from jobtracker.partitions import page_offsets
+from jobtracker.sources.amazon_jobs import NAME as SOURCE
 from jobtracker.store.lifecycle import RunOutcome, covering_partition_complete
 from tests.support.crawling import CrawlResult, run_crawl
 
@@ -46,8 +47,8 @@ def assert_no_duplicates(result: CrawlResult) -> None:
 
 
 def partitions(result: CrawlResult) -> dict[str, dict[str, Any]]:
-    assert result.spider is not None
-    return {p["key"]: p for p in result.spider.ledger.summary()}
+    assert result.run is not None
+    return {p["key"]: p for p in result.run.ledger.summary()}
 
 
 @pytest.mark.slow
@@ -99,7 +100,7 @@ async def test_keyword_crawl_returns_exactly_the_matching_postings(sim) -> None:
     assert result.finish_reason == "finished"
     assert_no_duplicates(result)
     assert set(result.ids) == expected
-    assert result.spider.is_keyword_run
+    assert result.run.keyword_run
     assert result.stats["jobtracker/run_complete"] is True
     pages = len(page_offsets(len(expected), PAGE, 10_000))
     assert result.requests <= 2 + pages  # robots + pages, no facet call
@@ -116,7 +117,7 @@ async def test_country_scoped_crawl_returns_exactly_that_countrys_postings(sim) 
     assert set(result.ids) == expected
     assert_no_duplicates(result)
     assert result.stats["jobtracker/run_complete"] is True
-    assert result.spider.scope["countries"] == ["DEU", "JPN"]
+    assert result.run.scope["countries"] == ["DEU", "JPN"]
     assert all(
         p["filters"].get("business_category") for k, p in partitions(result).items() if k != "all"
     )
@@ -274,10 +275,10 @@ async def test_a_facet_call_that_contradicts_its_promise_vouches_for_nothing(sta
     ]
     assert parts["all"]["facet_consistent"] is True
     assert result.stats["jobtracker/run_complete"] is False
-    assert result.spider is not None
-    run = RunOutcome("run", "finished", False, result.spider.ledger.summary())
+    assert result.run is not None
+    run = RunOutcome("run", "finished", False, result.run.ledger.summary(), source=SOURCE)
     for t in truth:
-        covered = covering_partition_complete(run, t["business_category"], t["country_code"])
+        covered = covering_partition_complete(run, t)
         assert covered is (t["business_category"] != category), t
 
 
@@ -337,8 +338,8 @@ def missed_in_complete_partitions(
 
     A posting that changed partition (category or country) between the days is left out: a
     partition read after the change and another read before it can both honestly miss it."""
-    assert result.spider is not None
-    run = RunOutcome("run", "finished", False, result.spider.ledger.summary())
+    assert result.run is not None
+    run = RunOutcome("run", "finished", False, result.run.ledger.summary(), source=SOURCE)
     later = {t["id_icims"]: t for t in after}
     collected = set(result.ids)
     missed = []
@@ -347,7 +348,7 @@ def missed_in_complete_partitions(
         where = (t["business_category"], t["country_code"])
         if u is None or (u["business_category"], u["country_code"]) != where:
             continue
-        if t["id_icims"] not in collected and covering_partition_complete(run, *where):
+        if t["id_icims"] not in collected and covering_partition_complete(run, t):
             missed.append((t["id_icims"], *where))
     return missed
 
@@ -422,7 +423,7 @@ async def test_scrapyd_job_id_is_the_run_id(sim) -> None:
     result = await run_crawl(
         base_url=sim.url, query="facial recognition", _job="job-42", _version="7"
     )
-    assert result.spider.run_id == "job-42"
+    assert result.run.run_id == "job-42"
     assert result.items and {item.run_id for item in result.items} == {"job-42"}
     assert result.stats["jobtracker/run_id"] == "job-42"
 
@@ -434,7 +435,7 @@ async def test_simulated_clock_dates_the_run_and_its_observations(sim) -> None:
         base_url=sim.url,
         query="facial recognition",
     )
-    assert result.spider.run_id.startswith("20260701T0600")
+    assert result.run.run_id.startswith("20260701T0600")
     assert result.items
     assert {item.seen_at.date().isoformat() for item in result.items} == {"2026-07-01"}
     assert all(item.seen_at.tzinfo is not None for item in result.items)

@@ -9,17 +9,17 @@ from datetime import UTC, datetime
 import pytest
 
 from jobtracker.arguments import AmazonHourlyArgs, ArgumentError, parse_args
-from jobtracker.hourly import (
+from jobtracker.sources import source_named
+from jobtracker.sources.amazon_hourly import (
     HOURLY_SITES,
     CardsPayloadError,
+    card_locations,
+    card_pay,
     card_to_item,
     parse_job_cards_payload,
     site_of_job_id,
 )
-from jobtracker.normalize.hourly import card_locations, card_pay
 from jobtracker.store.content import (
-    CONTENT_FIELDS,
-    HOURLY_CONTENT_FIELDS,
     changed_fields,
     content_hash,
     current_fields,
@@ -195,6 +195,7 @@ def test_an_hourly_snapshot_hashes_the_offer_not_the_volatile_card_fields() -> N
         new = posting_snapshot(hourly_item(**change))
         assert content_hash(new) != content_hash(base)
         assert changed_fields(base, new) == [field]
-    assert changed_fields(None, base) == list(HOURLY_CONTENT_FIELDS)
+    assert changed_fields(None, base) == list(source_named("amazon_hourly").content_fields)
     corporate = posting_snapshot({"source": "amazon_jobs", "source_id": "1", "raw": {}})
-    assert changed_fields(None, corporate) == list(CONTENT_FIELDS)
+    assert changed_fields(None, corporate) == list(source_named("amazon_jobs").content_fields)
+    assert corporate["source"] == "amazon_jobs" and base["source"] == "amazon_hourly"

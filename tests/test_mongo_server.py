@@ -13,8 +13,8 @@ from pymongo import ASCENDING, InsertOne, MongoClient, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from jobtracker import mongo_test_server
-from jobtracker.mongo_test_server import MongoTestServerError, ensure_jar, start
+from jobsim import mongo_test_server
+from jobsim.mongo_test_server import MongoTestServerError, ensure_jar, start
 
 UTC = dt.UTC
 
@@ -223,7 +223,7 @@ def test_cli_background_start_status_stop(tmp_path: Path, server_jar: Path) -> N
             [
                 sys.executable,
                 "-m",
-                "jobtracker.mongo_test_server",
+                "jobsim.mongo_test_server",
                 *args,
                 "--state-dir",
                 str(state_dir),

@@ -43,7 +43,7 @@ TAXONOMY = [
     "other",
 ]
 
-# Every job_category of the reference notes (§2.2 examples, §3.3 categories_cms) and of the
+# Every job_category of the site's own lists (docs/sites.md: categories_cms) and of the
 # simulator, with the expected family and category-level SOC code.
 CATEGORIES: list[tuple[str, str, str | None]] = [
     ("Software Development", "software_engineering", "15-1252"),

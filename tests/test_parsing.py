@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jobtracker.parsing import (
+from jobtracker.sources.amazon_jobs import (
     TOP_LEVEL_KEYS,
     PayloadError,
     job_to_item,

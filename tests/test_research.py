@@ -5,7 +5,7 @@ seed 31) is crawled on 12 simulated days into a real MongoDB (the test server, o
 ``$MONGO_URI``), each crawl's clock set to its simulated day. The ground truth of every day
 (the live postings and their full job objects) is kept beside it.
 
-The brute force never reads the store: it replays the lifecycle rules of DESIGN.md §5 over the
+The brute force never reads the store: it replays the lifecycle rules of docs/store.md over the
 daily truth (a posting missed by two complete runs in a row is closed at the first miss; one
 missed run keeps it open), matches phrases with its own tokenizer (not the regex of
 ``jobtracker.research.text``), and counts postings per period, group and day directly. Every
@@ -214,7 +214,7 @@ class Truth:
 def replay(
     live: dict[int, dict[str, int]], key: Callable[[str, int], tuple]
 ) -> tuple[dict[str, Life], dict[int, Counter]]:
-    """DESIGN.md §5 over complete daily runs."""
+    """The lifecycle rules of docs/store.md over complete daily runs."""
     lives: dict[str, Life] = {}
     previous: dict[str, tuple] = {}
     changes: dict[int, Counter] = {}

@@ -3,7 +3,7 @@ it reaches spreadsheets (CSV exports, ``trend --csv``) and terminals (tables) wi
 formula or a control character, and the stored titles and labels carry no control characters
 while the raw payload keeps them as served.
 
-The simulator's ``hostile_postings`` knob (``jobtracker.sim.hostile``) makes the postings with
+The simulator's ``hostile_postings`` knob (``jobsim.hostile``) makes the postings with
 the smallest ids hostile; the crawl is a real ``scrapy crawl`` against it, storing in the MongoDB
 test server.
 """
@@ -27,13 +27,13 @@ import pandas as pd
 import pytest
 from pymongo import MongoClient
 
+from jobsim import hostile
 from jobtracker.cli import main
 from jobtracker.deploy.schedule import DIMENSIONS, Decision, Scope
 from jobtracker.items import JobPosting
 from jobtracker.normalize.text import strip_controls
 from jobtracker.pipelines import CleanTextPipeline
 from jobtracker.research.output import format_table, write_csv_rows
-from jobtracker.sim import hostile
 from jobtracker.store.content import content_hash, posting_snapshot
 from tests.support.sim import SimProcess
 

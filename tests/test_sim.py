@@ -16,7 +16,7 @@ import pycountry
 import pytest
 from parsel import Selector
 
-from jobtracker.sim.world import World
+from jobsim.world import World
 from tests.support.sim import REPO_ROOT, SimControl
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -730,7 +730,7 @@ def test_small_world_with_a_small_window(start_sim: Any) -> None:
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "jobtracker.sim", *args],
+        [sys.executable, "-m", "jobsim", *args],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from jobtracker.sim.hourly import SITES, HourlyWorld
-from jobtracker.sim.hourly_http import AUTH_PREFIX, encode_next_token
-from jobtracker.sim.hourly_spa import SEARCH_QUERY
-from jobtracker.sim.server import SimServer, make_server
+from jobsim.hourly import SITES, HourlyWorld
+from jobsim.hourly_http import AUTH_PREFIX, encode_next_token
+from jobsim.hourly_spa import SEARCH_QUERY
+from jobsim.server import SimServer, make_server
 from tests.support.sim import HttpResponse, SimControl
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -1,6 +1,6 @@
-"""Honest history under faults (DESIGN.md §5 rules 6-8): no live posting closed, nothing lost,
-nothing moved backwards. Crawls go over real HTTP to the simulator and writes over the MongoDB
-wire protocol; each run is dated like a simulated day (``JOBTRACKER_CLOCK_START``)."""
+"""Honest history under faults (docs/store.md, lifecycle rules 6-8): no live posting closed,
+nothing lost, nothing moved backwards. Crawls go over real HTTP to the simulator and writes over
+the MongoDB wire protocol; each run is dated like a simulated day (``JOBTRACKER_CLOCK_START``)."""
 
 from __future__ import annotations
 
@@ -61,7 +61,9 @@ def complete_category_run(run_id: str, category: str, started_at: datetime) -> R
         {"key": "all", "split_by": "business_category", "complete": True},
         {"key": f"business_category={category}", "split_by": None, "complete": True},
     ]
-    return RunOutcome(run_id, "finished", False, partitions, started_at=started_at)
+    return RunOutcome(
+        run_id, "finished", False, partitions, started_at=started_at, source="amazon_jobs"
+    )
 
 
 def test_a_small_category_that_vanishes_for_two_days_keeps_its_postings(mongo_db) -> None:

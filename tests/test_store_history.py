@@ -1,7 +1,8 @@
 """The versioned store against the simulator and a real MongoDB wire-protocol server.
 
 A multi-day history is crawled once a simulated day; afterwards every posting's lifecycle in
-MongoDB is compared with what the simulator's ground truth implies under DESIGN.md §5.
+MongoDB is compared with what the simulator's ground truth implies under the lifecycle rules
+of docs/store.md.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ runs in a child process, and thawed (SIGCONT) afterwards, with its data intact.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -111,4 +112,64 @@ async def test_outage_fails_the_run_loudly_and_the_next_run_recovers(
     assert db.posting_versions.count_documents({}) == len(
         postings
     ) + db.posting_versions.count_documents({"version": {"$gt": 1}})
+    client.close()
+
+
+@deferred_f_from_coro_f
+async def test_a_mongodb_blip_never_stops_the_crawl(
+    start_sim, frozen_store, tmp_path: Path
+) -> None:
+    """The store freezes for 5 s in the middle of a crawl: page writes fail and are retried
+    off the reactor thread, so the reactor keeps crawling (it ticks every 50 ms throughout), and
+    once the store is back every posting is stored and the run finishes normally."""
+    from twisted.internet import reactor, task
+
+    sim = start_sim(size=3000, seed=43)
+    sim.set_faults(slow_ms=300, rate_slow=1.0)  # a crawl of about ten seconds
+    database = "blip"
+    client = MongoClient(frozen_store.uri, tz_aware=True, serverSelectionTimeoutMS=5000)
+    db = client[database]
+    ticks: list[float] = []
+    ticker = task.LoopingCall(lambda: ticks.append(time.monotonic()))
+    frozen: list[float] = []
+
+    def freeze() -> None:
+        if frozen or db.postings.estimated_document_count() < 100:
+            return  # wait until the crawl has stored something
+        frozen.append(time.monotonic())
+        os.kill(frozen_store.pid, signal.SIGSTOP)
+        reactor.callLater(5.0, os.kill, frozen_store.pid, signal.SIGCONT)
+
+    watcher = task.LoopingCall(freeze)
+    ticker.start(0.05)
+    watcher.start(0.1)
+    try:
+        result = await run_crawl(
+            settings={
+                # pymongo notices a frozen server at its next heartbeat and cancels what waits
+                # on it: every 0.5 s here (10 s by default), so writes fail during the blip.
+                "MONGO_URI": f"{frozen_store.uri}?heartbeatFrequencyMS=500",
+                "MONGO_DATABASE": database,
+                "JOBTRACKER_VAR_DIR": str(tmp_path / "var"),
+                "JOBTRACKER_STORE_TIMEOUT_MS": 200,
+                "JOBTRACKER_STORE_RETRIES": 8,
+                "JOBTRACKER_STORE_RETRY_DELAY": 0.25,
+                "CONCURRENT_REQUESTS": 1,
+                "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+            },
+            base_url=sim.url,
+            _job="blip",
+        )
+    finally:
+        ticker.stop()
+        watcher.stop()
+        os.kill(frozen_store.pid, signal.SIGCONT)
+    assert frozen, "the crawl ended before the store could be frozen"
+    assert result.finish_reason == "finished"
+    assert result.stats["jobtracker/store/retries"] >= 1
+    assert not result.stats.get("jobtracker/store/failed")
+    during = [b - a for a, b in itertools.pairwise(ticks) if a >= frozen[0] - 0.5]
+    assert max(during) < 1.0, "the reactor stopped while MongoDB was frozen"
+    assert db.postings.count_documents({}) == len(result.ids)
+    assert db.crawl_runs.find_one({"_id": "blip"})["complete"] is True
     client.close()

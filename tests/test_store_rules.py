@@ -27,6 +27,7 @@ def sample_item() -> dict:
     )
     job = payload["jobs"][0]
     return {
+        "source": "amazon_jobs",
         "title": job["title"].strip(),
         "url": "https://www.amazon.jobs" + job["job_path"],
         "raw": job,
@@ -90,7 +91,12 @@ FULL_RUN = RunOutcome(
     keyword_run=False,
     partitions=PARTITIONS,
     started_at=DAY2,
+    source="amazon_jobs",
 )
+
+
+def posting(category: str, country: str) -> dict:
+    return {"business_category": category, "country_code": country}
 
 
 @pytest.mark.parametrize(
@@ -105,7 +111,7 @@ FULL_RUN = RunOutcome(
     ],  # not listed by the root facet any more
 )
 def test_covering_partition(category: str, country: str, complete: bool) -> None:
-    assert covering_partition_complete(FULL_RUN, category, country) is complete
+    assert covering_partition_complete(FULL_RUN, posting(category, country)) is complete
 
 
 def test_a_facet_call_that_contradicts_itself_vouches_for_nothing_below_it() -> None:
@@ -118,14 +124,14 @@ def test_a_facet_call_that_contradicts_itself_vouches_for_nothing_below_it() -> 
          "complete": True, "facet_consistent": None},
         {"key": "business_category=legal", "split_by": None, "complete": True},
     ]  # fmt: skip
-    run = RunOutcome("r3", "finished", False, partitions)
-    assert not covering_partition_complete(run, "aws", "JPN")  # its own listing reconciled
-    assert not covering_partition_complete(run, "aws", "ITA")  # unlisted, but by a bad facet
-    assert covering_partition_complete(run, "legal", "USA")
-    assert covering_partition_complete(run, "gone-category", "USA")
+    run = RunOutcome("r3", "finished", False, partitions, source="amazon_jobs")
+    assert not covering_partition_complete(run, posting("aws", "JPN"))  # its listing reconciled
+    assert not covering_partition_complete(run, posting("aws", "ITA"))  # unlisted, by a bad facet
+    assert covering_partition_complete(run, posting("legal", "USA"))
+    assert covering_partition_complete(run, posting("gone-category", "USA"))
     partitions[0]["facet_consistent"] = False
-    assert not covering_partition_complete(run, "legal", "USA")
-    assert not covering_partition_complete(run, "gone-category", "USA")
+    assert not covering_partition_complete(run, posting("legal", "USA"))
+    assert not covering_partition_complete(run, posting("gone-category", "USA"))
 
 
 def unseen(
@@ -178,19 +184,17 @@ def test_a_confirmation_needs_a_later_day_or_the_configured_gap() -> None:
     assert plan_closures(FULL_RUN, newer, board(1000, legal=100)).awaiting_later_run == 2
 
 
+def run_of(*args, **kwargs) -> RunOutcome:
+    return RunOutcome("r", *args, started_at=DAY2, source="amazon_jobs", **kwargs)
+
+
 @pytest.mark.parametrize(
     ("run", "reason"),
     [
-        (RunOutcome("r", "finished", True, PARTITIONS, started_at=DAY2), "keyword"),
-        (RunOutcome("r", "shutdown", False, PARTITIONS, started_at=DAY2), "did not finish"),
-        (
-            RunOutcome("r", "finished", False, PARTITIONS, store_failed=True, started_at=DAY2),
-            "store failed",
-        ),
-        (
-            RunOutcome("r", "finished", False, [{"key": "all", "split_by": None}], started_at=DAY2),
-            "facet call",
-        ),
+        (run_of("finished", True, PARTITIONS), "keyword"),
+        (run_of("shutdown", False, PARTITIONS), "did not finish"),
+        (run_of("finished", False, PARTITIONS, store_failed=True), "store failed"),
+        (run_of("finished", False, [{"key": "all", "split_by": None}]), "facet call"),
     ],
 )
 def test_runs_that_close_nothing(run: RunOutcome, reason: str) -> None:

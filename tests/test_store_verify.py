@@ -303,6 +303,7 @@ def crawl_day(store: PostingStore, day: int, seen: dict[str, str]) -> None:
         keyword_run=False,
         partitions=[{"key": "all", "split_by": "business_category", "complete": True}],
         started_at=started,
+        source="amazon_jobs",
     )
     plan = store.apply_closures(outcome, {"source": "amazon_jobs"})
     store.finish_run(

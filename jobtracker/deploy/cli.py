@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -19,6 +18,8 @@ from typing import Any
 
 from jobtracker.deploy.nodes import DEFAULT_PROJECT, NODES_VARIABLE, DeployError, load_nodes
 from jobtracker.redaction import redact_text
+from jobtracker.research.cli import command_handler, connect_args, mongo_options
+from jobtracker.store.connection import environment_uri
 
 Handler = Callable[[argparse.Namespace], int]
 #: Spider arguments that ``schedule`` sets itself.
@@ -30,7 +31,6 @@ HOURLY_SPIDER = "amazon_hourly"
 def _handler(function: Handler) -> Handler:
     """Deploy errors as one line and their exit status; MongoDB errors as the research
     commands report them."""
-    from jobtracker.research.cli import _handler as research_handler
 
     @functools.wraps(function)
     def run(args: argparse.Namespace) -> int:
@@ -43,7 +43,7 @@ def _handler(function: Handler) -> Handler:
             print(f"jobtracker {args.command}: error: {message}", file=sys.stderr)
             return exc.exit_code
 
-    return research_handler(run)
+    return command_handler(run)
 
 
 def pairs(values: list[str] | None, option: str) -> list[tuple[str, str]]:
@@ -143,22 +143,19 @@ def _values(args: argparse.Namespace, dimension: Any) -> tuple[dict[str, int], s
             raise DeployError("--values: give at least one value")
         return counts, f"{len(counts)} {dimension.plural} from --values"
     if args.spider == HOURLY_SPIDER:
-        from jobtracker.hourly import HOURLY_SITES
+        from jobtracker.sources.amazon_hourly import HOURLY_SITES
 
         return dict.fromkeys(HOURLY_SITES, 0), f"the {len(HOURLY_SITES)} hourly-jobs sites"
     base_url = args.base_url or DEFAULT_BASE_URL
     _probe_first(args, base_url)
     counts = board_counts(base_url, dimension, user_agent=USER_AGENT)
     origin = f"{len(counts)} {dimension.plural} on the board at {base_url}"
-    uri = args.mongo_uri or os.environ.get("MONGO_URI")
-    if uri:
-        from jobtracker.research.connection import connect
+    if args.mongo_uri or environment_uri():
+        from jobtracker.store.mongo import PostingStore
 
-        db = connect(uri, args.database)
+        db = connect_args(args)
         try:
-            stored = db.postings.distinct(
-                dimension.stored_field, {"source": "amazon_jobs", "status": "open"}
-            )
+            stored = PostingStore(db).open_values(dimension.stored_field, source="amazon_jobs")
         finally:
             db.client.close()
         only_stored = sorted({str(v) for v in stored if v} - set(counts))
@@ -222,13 +219,13 @@ def run_schedule(args: argparse.Namespace) -> int:
 
 
 def show_status(args: argparse.Namespace) -> int:
-    from jobtracker.deploy.status import recent_jobs, runs_by_id, status_frame
-    from jobtracker.research.connection import connect
+    from jobtracker.deploy.status import recent_jobs, status_frame
     from jobtracker.research.output import format_table
+    from jobtracker.store.runs import runs_by_id
 
     clients = _clients(args)
     jobs = recent_jobs(clients, args.project, args.limit)
-    db = connect(args.mongo_uri, args.database)
+    db = connect_args(args)
     try:
         runs = runs_by_id(db, [job.id for job in jobs])
     finally:
@@ -277,12 +274,15 @@ def register(commands: Any) -> None:
 
     schedule = commands.add_parser(
         "schedule",
+        parents=[mongo_options()],
         help="post one scrapyd crawl job per category or country (group), without overlaps",
         description="Split the board into scopes (business categories or countries, each "
         "alone or in --groups stable groups), and post one amazon_jobs job per scope to the "
         "least loaded scrapyd node; a scope whose previous job is still pending or running "
         "is skipped. Job ids (= crawl_runs ids) read <batch>.<category|categories|country|"
-        "countries>.<value or NofM>. --status shows recent jobs instead.",
+        "countries>.<value or NofM>. --status shows recent jobs instead. With a MongoDB "
+        "(--mongo-uri or $MONGO_URI) the store adds the categories or countries only its open "
+        "postings still carry, and --status shows each job's completeness.",
     )
     _common(schedule)
     schedule.add_argument(
@@ -331,14 +331,6 @@ def register(commands: Any) -> None:
         action="append",
         metavar="NAME=VALUE",
         help="a Scrapy setting for every job, e.g. LOG_LEVEL=INFO (repeatable)",
-    )
-    schedule.add_argument(
-        "--mongo-uri",
-        help="the store: adds categories/countries only open postings still carry when "
-        "scheduling, and completeness for --status (default: $MONGO_URI)",
-    )
-    schedule.add_argument(
-        "--database", help="MongoDB database (default: $MONGO_DATABASE or jobtracker)"
     )
     schedule.add_argument(
         "--force",

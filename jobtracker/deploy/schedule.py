@@ -33,8 +33,8 @@ from urllib.request import Request, urlopen
 from jobtracker.arguments import AmazonHourlyArgs, AmazonJobsArgs, ArgumentError, parse_args
 from jobtracker.deploy.nodes import DeployError
 from jobtracker.deploy.scrapyd import Job, ScrapydClient
-from jobtracker.parsing import PayloadError, parse_search_payload
 from jobtracker.probe import ProbeReport
+from jobtracker.sources.amazon_jobs import PayloadError, parse_search_payload
 
 ACTIVE_STATES = ("pending", "running")
 #: The argument models of the project's spiders (values are checked before scheduling).

@@ -7,7 +7,7 @@ each run ended and whether every partition was complete. The table joins the two
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -15,7 +15,6 @@ from jobtracker.deploy.scrapyd import Job, ScrapydClient
 
 if TYPE_CHECKING:
     import pandas as pd
-    from pymongo.database import Database
 
 STATE_ORDER = {"running": 0, "pending": 1, "finished": 2}
 COLUMNS = ["node", "job", "state", "started", "ended", "run", "complete", "partitions", "postings"]
@@ -29,11 +28,6 @@ def recent_jobs(clients: Sequence[ScrapydClient], project: str, limit: int) -> l
     finished.sort(key=lambda job: job.end_time or "", reverse=True)
     active.sort(key=lambda job: (STATE_ORDER[job.state], job.start_time or "", job.id))
     return active + finished[:limit]
-
-
-def runs_by_id(db: Database, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """The ``crawl_runs`` documents of these run ids."""
-    return {run["_id"]: run for run in db.crawl_runs.find({"_id": {"$in": list(ids)}})}
 
 
 def _when(text: str | None) -> str:

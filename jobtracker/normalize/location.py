@@ -168,7 +168,8 @@ def _subdivision(
 # --- parsing ---------------------------------------------------------------------------------
 
 
-def _text(value: object) -> str | None:
+def compact_text(value: object) -> str | None:
+    """A string with its whitespace runs collapsed to one space, or None if empty or no string."""
     if not isinstance(value, str):
         return None
     cleaned = " ".join(value.split())
@@ -215,7 +216,7 @@ def _split_normalized(text: str | None) -> tuple[str | None, str | None, str | N
     return (parts[0] or None), region, country
 
 
-def _build(
+def build_location(
     *,
     city: str | None,
     region_code: str | None,
@@ -225,6 +226,10 @@ def _build(
     virtual_type: bool = False,
     raw: str | None,
 ) -> Location | None:
+    """One location from its parts, resolved with pycountry: the first of ``country_tokens``
+    that names a country (ISO codes or an English name) gives the country, a region code or
+    name the ISO 3166-2 subdivision where resolvable; None without a country. Each site's
+    module (``jobtracker.sources``) reads its own payload's fields and calls this."""
     country = None
     for token in country_tokens:
         if token and (country := _country(token)) is not None:
@@ -265,26 +270,30 @@ def _build(
 
 def _from_entry(entry: Mapping[str, Any], undecoded: str | None) -> Location | None:
     """One decoded ``locations`` element."""
-    location_text = _text(entry.get("location"))
+    location_text = compact_text(entry.get("location"))
     prefix, code_from_text, city_from_text = _split_location(location_text)
     virtual_type = str(entry.get("type") or "").strip().upper() == "VIRTUAL"
-    city = _text(entry.get("normalizedCityName")) or _text(entry.get("city")) or city_from_text
+    city = (
+        compact_text(entry.get("normalizedCityName"))
+        or compact_text(entry.get("city"))
+        or city_from_text
+    )
     if city_from_text and _VIRTUAL_RE.search(city_from_text):
         virtual_type = True
-    return _build(
+    return build_location(
         city=city,
-        region_code=_text(entry.get("region")) or code_from_text,
-        region_name=_text(entry.get("normalizedStateName")),
+        region_code=compact_text(entry.get("region")) or code_from_text,
+        region_name=compact_text(entry.get("normalizedStateName")),
         country_tokens=(
-            _text(entry.get("countryIso2a")),
-            _text(entry.get("countryIso3a")),
+            compact_text(entry.get("countryIso2a")),
+            compact_text(entry.get("countryIso3a")),
             prefix,
-            _text(entry.get("normalizedCountryCode")),
-            _text(entry.get("normalizedCountryName")),
+            compact_text(entry.get("normalizedCountryCode")),
+            compact_text(entry.get("normalizedCountryName")),
         ),
         coordinates=entry.get("coordinates"),
         virtual_type=virtual_type,
-        raw=location_text or _text(entry.get("normalizedLocation")) or undecoded,
+        raw=location_text or compact_text(entry.get("normalizedLocation")) or undecoded,
     )
 
 
@@ -315,7 +324,7 @@ def _from_strings(
     second = _country(n_country) if n_country else None
     if first and second and first != second:
         n_city = n_region = None
-    return _build(
+    return build_location(
         city=loc_city or n_city or city,
         region_code=region_code or (state if not location else None),
         region_name=n_region,
@@ -351,11 +360,11 @@ def normalize_locations(job: object) -> list[Location]:
     if found:
         return found
     location = _from_strings(
-        _text(job.get("location")),
-        _text(job.get("normalized_location")),
-        _text(job.get("city")),
-        _text(job.get("state")),
-        _text(job.get("country_code")),
+        compact_text(job.get("location")),
+        compact_text(job.get("normalized_location")),
+        compact_text(job.get("city")),
+        compact_text(job.get("state")),
+        compact_text(job.get("country_code")),
     )
     return [location] if location is not None else []
 

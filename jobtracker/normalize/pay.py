@@ -85,7 +85,7 @@ class PayRange:
 
 
 @lru_cache(maxsize=512)
-def _currency(code: str) -> str | None:
+def currency_code(code: str) -> str | None:
     """The ISO 4217 alpha-3 code if pycountry knows it."""
     code = code.upper()
     try:
@@ -106,7 +106,7 @@ def _parse_line(line: str) -> PayRange | None:
     if match is None:
         return None
     low, high = _amount(match["min"]), _amount(match["max"])
-    currency = _currency(match["currency"])
+    currency = currency_code(match["currency"])
     period = PERIODS.get(match["period"].lower())
     location = match["location"].strip()
     if low is None or high is None or currency is None or period is None:

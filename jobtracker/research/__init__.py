@@ -8,7 +8,7 @@
     h = history(db, "amazon_jobs:10483953"); print(h.render())
 
 The same functions back the ``jobtracker`` subcommands (``trend``, ``first-seen``, ``active``,
-``history``, ``export``, ``runs``, ``demo``). Definitions are in ``docs/research.md``. Names are
+``history``, ``export``, ``runs``). Definitions are in ``docs/research.md``. Names are
 imported lazily so that ``import jobtracker.research.cli`` (and ``jobtracker --help``) does not
 load pandas or matplotlib.
 """

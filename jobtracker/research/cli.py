@@ -1,5 +1,5 @@
-"""The research subcommands of ``jobtracker``: trend, first-seen, active, history, export, runs
-and demo.
+"""The research subcommands of ``jobtracker``: trend, first-seen, active, history, export and
+runs.
 
 ``register(subparsers)`` adds them to the ``jobtracker`` command; each sets ``func`` to a
 handler returning the exit status: 0 on success, 2 for bad input (a bad date, an unknown
@@ -18,10 +18,13 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-GROUPINGS = ("country", "role_family", "job_category", "business_category")
+from jobtracker.research.selection import GROUPINGS
+from jobtracker.research.timeline import FREQS
+
 FIELDS = ("title", "description", "qualifications")
-FREQS = ("day", "week", "month")
 METRICS = {"while-open": "mentioned_while_open", "ever": "ever_mentioned"}
+#: What the research commands need beyond a crawl node's requirements (requirements-research.txt).
+RESEARCH_PACKAGES = ("pandas", "pyarrow", "matplotlib")
 TABLE_LIMIT = 50
 
 Handler = Callable[[argparse.Namespace], int]
@@ -92,10 +95,9 @@ def _phrase(value: str | None, what: str = "PHRASE") -> str | None:
 def connect_args(args: argparse.Namespace) -> Any:
     """The database named by ``--mongo-uri``/``--database`` (else the environment's), checked
     to answer; for every command that takes :func:`mongo_options`."""
-    from jobtracker.research.connection import connect, default_database, default_uri
+    from jobtracker.research.connection import connect
 
-    uri = args.mongo_uri or default_uri()
-    return connect(uri, args.database or default_database())
+    return connect(args.mongo_uri, args.database)
 
 
 _connect = connect_args
@@ -150,7 +152,7 @@ def _handler(function: Handler) -> Handler:
             error(f"bad MongoDB URI or options: {exc}")
             return 2
         except (ServerSelectionTimeoutError, ConnectionFailure):
-            uri = redact(getattr(args, "mongo_uri", None) or default_uri())
+            uri = redact(getattr(args, "mongo_uri", None) or default_uri() or "")
             error(
                 f"cannot reach MongoDB at {uri} (give --mongo-uri or set MONGO_URI; "
                 "`make mongo` starts a local test server)"
@@ -172,6 +174,14 @@ def _handler(function: Handler) -> Handler:
         except KeyboardInterrupt:
             print(f"{prog}: interrupted", file=sys.stderr)
             return 130
+        except ModuleNotFoundError as exc:
+            if exc.name not in RESEARCH_PACKAGES:
+                raise
+            error(
+                f"this command needs the research dependencies ({exc.name} is not installed): "
+                'pip install -r requirements-research.txt (or "jobtracker[research]")'
+            )
+            return 1
 
     return run
 
@@ -423,17 +433,6 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-@_handler
-def run_demo(args: argparse.Namespace) -> int:
-    from jobtracker.research.demo import DemoError, run_demo
-
-    try:
-        return run_demo(args)
-    except DemoError as exc:
-        print(f"jobtracker demo: error: {exc}", file=sys.stderr)
-        return 1
-
-
 # -- parsers ---------------------------------------------------------------------------------
 
 
@@ -443,7 +442,7 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
     group.add_argument(
         "--mongo-uri",
         metavar="URI",
-        help="MongoDB to read (default: $MONGO_URI, else mongodb://127.0.0.1:27017/)",
+        help="MongoDB to read (default: $MONGO_URI)",
     )
     group.add_argument(
         "--database",
@@ -645,36 +644,3 @@ def register(subparsers: Any) -> None:
     run.add_argument("--since", metavar="YYYY-MM-DD", help="runs started on or after this day")
     run.add_argument("--until", metavar="YYYY-MM-DD", help="runs started on or before this day")
     run.set_defaults(func=run_runs)
-
-    demo = subparsers.add_parser(
-        "demo",
-        formatter_class=fmt,
-        help="the whole product offline: simulate, crawl several days, chart a trend",
-        description=(
-            "Start the simulated www.amazon.jobs and (without --mongo-uri/MONGO_URI) the\n"
-            "in-memory MongoDB test server, crawl DAYS simulated days with `scrapy crawl\n"
-            "amazon_jobs`, then print the weekly trend of PHRASE by country and write a chart.\n"
-            "Everything it started is stopped at the end, also on Ctrl-C."
-        ),
-    )
-    demo.add_argument("--days", type=int, default=8, help="simulated days to crawl (default: 8)")
-    demo.add_argument("--size", type=int, default=6000, help="board size (default: 6000)")
-    demo.add_argument("--seed", type=int, default=1, help="simulator seed (default: 1)")
-    demo.add_argument("--phrase", default="Rekognition", help="phrase (default: Rekognition)")
-    demo.add_argument("--freq", choices=FREQS, default="week", help="period (default: week)")
-    demo.add_argument("--by", choices=GROUPINGS, default="country", help="(default: country)")
-    demo.add_argument(
-        "--plot", default="demo-rekognition.png", metavar="FILE.png", help="chart path"
-    )
-    demo.add_argument(
-        "--mongo-uri",
-        metavar="URI",
-        help="use this MongoDB (default: $MONGO_URI, else start the in-memory test server)",
-    )
-    demo.add_argument(
-        "--database",
-        default="jobtracker_demo",
-        metavar="NAME",
-        help="database the demo empties and fills (default: jobtracker_demo)",
-    )
-    demo.set_defaults(func=run_demo)

@@ -169,8 +169,8 @@ def history(db: Database, posting_id: str) -> PostingHistory:
     diff_rows = []
     for before, after in itertools.pairwise(versions):
         old, new = before.get("snapshot") or {}, after.get("snapshot") or {}
-        for name in changed_fields(old, new):
-            assert name in content_fields_of(new)
+        for name in changed_fields(old, new, doc["source"]):
+            assert name in content_fields_of(new, doc["source"])
             diff_rows.append(
                 {
                     "from_version": before["version"],

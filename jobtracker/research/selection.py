@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from jobtracker.sources import SOURCE_NAMES
+
 GROUPINGS = ("country", "role_family", "job_category", "business_category")
 UNKNOWN = "unknown"
 #: The snapshot fields a light version projection needs for groupings and filters.
@@ -25,12 +27,15 @@ LIGHT_VERSION_FIELDS = {
     "snapshot.role_family.role_family": 1,
     "snapshot.source": 1,
 }
-#: The crawled sources; a snapshot without ``source`` is a corporate (``amazon_jobs``) one.
-SOURCES = ("amazon_jobs", "amazon_hourly")
+#: The crawled sources (``jobtracker.sources``).
+SOURCES = SOURCE_NAMES
 
 
-def source_of(snapshot: Mapping[str, Any]) -> str:
-    return str(snapshot.get("source") or SOURCES[0])
+def source_of(version: Mapping[str, Any]) -> str:
+    """The source of a version: its snapshot's ``source``, else (a snapshot stored before every
+    snapshot carried one) the prefix of its ``posting_id``, ``"<source>:<source_id>"``."""
+    snapshot = version.get("snapshot") or {}
+    return str(snapshot.get("source") or str(version.get("posting_id") or "").partition(":")[0])
 
 
 def role_family_of(snapshot: Mapping[str, Any]) -> str | None:
@@ -133,7 +138,7 @@ class VersionFilter:
 
     def __call__(self, version: Mapping[str, Any]) -> bool:
         snapshot = version.get("snapshot") or {}
-        if self.sources and source_of(snapshot) not in self.sources:
+        if self.sources and source_of(version) not in self.sources:
             return False
         if self.countries and snapshot.get("country_code") not in self.countries:
             return False

@@ -6,7 +6,7 @@ GraphQL query ``searchJobCardsByLocation`` itself. The spider opens each country
 search in its own browser context, lets the page make its calls, captures the GraphQL
 responses (never the rendered HTML), and clicks "more results" until ``nextToken`` is empty.
 
-Each country site is one partition of the run (``normalized_country_code=USA``, ...): it is
+Each country site is one partition of the run (``site=US``, ...): it is
 complete when every page came back and the listing ended with an empty ``nextToken``; a failed
 or silent GraphQL call, or a page limit, leaves it incomplete, and the store closes postings
 only inside complete partitions, exactly as for the corporate board.
@@ -25,17 +25,18 @@ import scrapy
 from twisted.python.failure import Failure
 
 from jobtracker.arguments import AmazonHourlyArgs
-from jobtracker.hourly import (
+from jobtracker.items import JobPosting
+from jobtracker.partitions import ROOT_KEY, Partition, PartitionState
+from jobtracker.sources.amazon_hourly import (
     HOURLY_SITES,
+    NAME,
     OPERATION,
-    SOURCE,
+    PARTITION_DIMENSION,
     CardsPayloadError,
     HourlySite,
     card_to_item,
     parse_job_cards_payload,
 )
-from jobtracker.items import JobPosting
-from jobtracker.partitions import ROOT_KEY, Partition, PartitionState
 from jobtracker.spiders.base import TrackedSpider
 
 if TYPE_CHECKING:
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SPLIT_DIMENSION = "normalized_country_code"
 LOAD_MORE = 'body[data-search-state="ready"] #load-more'
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 
@@ -117,7 +117,7 @@ class AmazonHourlySpider(TrackedSpider):
     }
 
     def configure(self, settings: BaseSettings) -> None:
-        """The shared run set-up, plus the browser timeouts and page limits."""
+        """The browser timeouts and page limits."""
         super().configure(settings)
         self.response_timeout = settings.getfloat("JOBTRACKER_HOURLY_RESPONSE_TIMEOUT", 30.0)
         self.page_delay = settings.getfloat("JOBTRACKER_HOURLY_PAGE_DELAY", 1.0)
@@ -136,7 +136,7 @@ class AmazonHourlySpider(TrackedSpider):
     def scope(self) -> dict[str, Any]:
         """What this run covers: the listed country sites, as ISO alpha-3 codes."""
         return {
-            "source": SOURCE,
+            "source": NAME,
             "countries": [site.country_alpha3 for site in self.sites],
             "sites": {site.key: self.origin(site) for site in self.sites},
             "max_pages": self.args.max_pages,
@@ -152,14 +152,15 @@ class AmazonHourlySpider(TrackedSpider):
                 self.browser_path,
             )
             raise scrapy.exceptions.CloseSpider("browser_missing")
-        logger.info("Run %s: hourly sites %s", self.run_id, ", ".join(self.scope["sites"].values()))
+        sites = ", ".join(self.scope["sites"].values())
+        logger.info("Run %s: hourly sites %s", self.run.run_id, sites)
         root = Partition()
-        root_state = self.ledger.add(root, parent=None, promised=None)
-        root_state.split_by = SPLIT_DIMENSION
-        self.ledger.root_ok = True  # the sites to list are known without asking any of them
+        root_state = self.run.ledger.add(root, parent=None, promised=None)
+        root_state.split_by = PARTITION_DIMENSION
+        self.run.ledger.root_ok = True  # the sites to list are known without asking any of them
         for site in self.sites:
-            self.ledger.add(
-                root.child(SPLIT_DIMENSION, site.country_alpha3), parent=ROOT_KEY, promised=None
+            self.run.ledger.add(
+                root.child(PARTITION_DIMENSION, site.key), parent=ROOT_KEY, promised=None
             )
             yield self.site_request(site)
 
@@ -176,7 +177,7 @@ class AmazonHourlySpider(TrackedSpider):
                 "capture": capture,
                 "playwright": True,
                 "playwright_include_page": True,
-                "playwright_context": f"hourly-{site.key}-{self.run_id}",
+                "playwright_context": f"hourly-{site.key}-{self.run.run_id}",
                 "playwright_page_event_handlers": {
                     "response": capture.on_response,
                     "requestfailed": capture.on_request_failed,
@@ -186,7 +187,7 @@ class AmazonHourlySpider(TrackedSpider):
         )
 
     def partition_of(self, site: HourlySite) -> PartitionState:
-        return self.ledger.get(Partition().child(SPLIT_DIMENSION, site.country_alpha3).key)
+        return self.run.ledger.get(Partition().child(PARTITION_DIMENSION, site.key).key)
 
     # -- responses ----------------------------------------------------------------------
     async def parse_site(self, response: scrapy.http.Response) -> AsyncIterator[JobPosting]:
@@ -219,14 +220,14 @@ class AmazonHourlySpider(TrackedSpider):
                     state, site, "graphql_errors", f"{'; '.join(result.errors)} (page {number})"
                 )
                 return
-            seen_at = self.clock.now()
+            seen_at = self.run.clock.now()
             ids = []
             for card in result.cards:
                 item = card_to_item(
                     card,
                     site=site,
                     origin=self.origin(site),
-                    run_id=self.run_id,
+                    run_id=self.run.run_id,
                     partition=state.key,
                     seen_at=seen_at,
                 )
@@ -237,14 +238,17 @@ class AmazonHourlySpider(TrackedSpider):
                 if self.keep_first_sighting(item.source_id):
                     yield item
             listed += len(result.cards)
-            # What the site listed so far; the ids must reconcile with it at the end.
-            self.ledger.record_page(state.key, ids, listed)
+            # What the site listed so far; the ids must reconcile with it at the end. The whole
+            # run promised what its sites listed.
+            self.run.ledger.record_page(state.key, ids, listed)
+            root = self.run.ledger.get(ROOT_KEY)
+            root.promised = sum(self.run.ledger.get(key).latest_hits or 0 for key in root.children)
             stats.inc_value("jobtracker/pages/ok")
             if result.next_token is None:
                 logger.info("Site %s: %d postings in %d pages", site.key, len(state.ids), number)
                 return
             if self.args.max_pages is not None and number >= self.args.max_pages:
-                self.ledger.mark_incomplete(
+                self.run.ledger.mark_incomplete(
                     state.key, f"max_pages={self.args.max_pages} stopped it early"
                 )
                 return
@@ -263,7 +267,7 @@ class AmazonHourlySpider(TrackedSpider):
         logger.error("Site %s is incomplete: %s", site.key, reason)
         self.crawler.stats.inc_value(f"jobtracker/hourly/{kind}")
         self.crawler.stats.inc_value("jobtracker/pages/failed")
-        self.ledger.record_failure(state.key, reason)
+        self.run.ledger.record_failure(state.key, reason)
 
     async def site_failed(self, failure: Failure) -> None:
         """The job-search page itself could not be loaded (navigation error or timeout)."""
@@ -278,13 +282,6 @@ class AmazonHourlySpider(TrackedSpider):
         page = request.meta.get("playwright_page")
         if page is not None:
             await close_page(page)
-
-    def finish_accounting(self) -> None:
-        """Each site promised what it listed; the whole run, the sum of the sites."""
-        root = self.ledger.states.get(ROOT_KEY)  # None when the run stopped before starting
-        if root is not None and not self.ledger.finalized:
-            root.promised = sum(self.ledger.get(key).latest_hits or 0 for key in root.children)
-        super().finish_accounting()
 
 
 async def close_page(page: Page) -> None:

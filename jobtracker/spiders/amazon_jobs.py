@@ -5,11 +5,12 @@ partition, splitting a partition too large for the 10,000-row window by country 
 then city). A keyword crawl (``query``) pages through the matches directly. Pages of 100 rows
 overlap by one row (offsets 0, 99, 198, ...), so that a board moving during the crawl cannot
 hide a skipped posting (:func:`~jobtracker.partitions.board_moves`). Every partition is
-accounted for in a :class:`~jobtracker.partitions.CrawlLedger`; the crawl summary extension and
-the store read it when the run ends. When the facet call answers no usable counts, the run is
-planned from the data instead (:mod:`jobtracker.spiders.discovered`). A client the site refuses
-(403, a CDN block page) stops the run as ``blocked``, a site that never answers as
-``unreachable`` (:mod:`jobtracker.site_status`).
+accounted for in the ledger of the run (:class:`~jobtracker.run.CrawlRun`), which the run
+extension finalizes when the spider closes, before the crawl summary and the store read it.
+When the facet call answers no usable counts, the run is planned from the data instead
+(:mod:`jobtracker.spiders.discovered`). A client the site refuses (403, a CDN block page) stops
+the run as ``blocked``, a site that never answers as ``unreachable``
+(:mod:`jobtracker.site_status`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from twisted.python.failure import Failure
 
 from jobtracker.arguments import AmazonJobsArgs
 from jobtracker.items import JobPosting
-from jobtracker.parsing import SOURCE, PayloadError, SearchPage, job_to_item, parse_search_payload
 from jobtracker.partitions import (
     ROOT_KEY,
     Partition,
@@ -36,8 +36,15 @@ from jobtracker.partitions import (
     pages_reach,
 )
 from jobtracker.plan_discovery import facet_plan_problem
-from jobtracker.site_status import block_reason, unreachable_reason, user_agent
-from jobtracker.spiders.base import TrackedSpider
+from jobtracker.site_status import block_reason, user_agent
+from jobtracker.sources.amazon_jobs import (
+    NAME,
+    PayloadError,
+    SearchPage,
+    job_to_item,
+    parse_search_payload,
+)
+from jobtracker.spiders.base import TrackedSpider, unreachable_reason
 from jobtracker.spiders.discovered import DiscoveredPlan
 
 if TYPE_CHECKING:
@@ -107,7 +114,7 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
     def scope(self) -> dict[str, Any]:
         """What this run claims to cover (used for closures and in ``crawl_runs``)."""
         return {
-            "source": SOURCE,
+            "source": NAME,
             "query": self.args.query,
             "countries": list(self.args.countries),
             "categories": list(self.args.categories),
@@ -121,17 +128,17 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
         self.stop_on_bad_argument()
         logger.info(
             "Run %s: %s crawl of %s (scope %s)",
-            self.run_id,
+            self.run.run_id,
             "keyword" if self.is_keyword_run else "full",
             self.args.base_url,
             {k: v for k, v in self.scope.items() if v and k not in ("source", "base_url")},
         )
         root = Partition()
-        self.ledger.add(root, parent=None, promised=None)
-        self.ledger.plan = "facets"
+        self.run.ledger.add(root, parent=None, promised=None)
+        self.run.ledger.plan = "facets"
         if self.is_keyword_run and self.long_list(root) is None:
             # The first page doubles as the facet call; most keywords fit in one partition.
-            state = self.ledger.get(ROOT_KEY)
+            state = self.run.ledger.get(ROOT_KEY)
             state.pages_planned = 1
             yield self.search_request(root, offset=0, facets=ROOT_FACETS, root_page=True)
         else:
@@ -265,7 +272,7 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
     ) -> scrapy.Request | None:
         retry = get_retry_request(request, spider=self, reason=reason)
         if retry is None:
-            self.ledger.record_failure(key, f"{reason} at offset {request.meta['offset']}")
+            self.run.ledger.record_failure(key, f"{reason} at offset {request.meta['offset']}")
             self.crawler.stats.inc_value("jobtracker/pages/failed")
         return retry
 
@@ -286,15 +293,15 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
         page: SearchPage,
         omit: frozenset[str] = frozenset(),
     ) -> Iterator[scrapy.Request]:
-        state = self.ledger.get(partition.key)
+        state = self.run.ledger.get(partition.key)
         full_root = partition.key == ROOT_KEY and not self.is_keyword_run
         if full_root and dimension == "business_category":
             unusable = facet_plan_problem(
                 page.facets,
                 page.hits,
                 self.window,
-                tolerance_abs=self.ledger.tolerance_abs,
-                tolerance_rel=self.ledger.tolerance_rel,
+                tolerance_abs=self.run.ledger.tolerance_abs,
+                tolerance_rel=self.run.ledger.tolerance_rel,
             )
             if unusable is not None:
                 yield from self.start_discovery(page, unusable)
@@ -306,7 +313,7 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
         # Was the partition's own count taken without the scope's list of this dimension too?
         broad = partition.key == ROOT_KEY or dimension in self.unscoped.get(partition.key, ())
         within = self.scope_values(dimension) if restricted and not broad else None
-        if not self.ledger.record_facets(
+        if not self.run.ledger.record_facets(
             partition.key, dimension, facet, page.hits, self.window, within=within
         ):
             logger.warning(
@@ -324,7 +331,7 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
             if broad and partition.key != ROOT_KEY:
                 self.restate_promise(state, sum(counts.values()))
         if partition.key == ROOT_KEY:
-            self.ledger.root_ok = True
+            self.run.ledger.root_ok = True
             if state.promised is None:
                 state.promised = sum(counts.values())
         logger.info(
@@ -336,7 +343,7 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
         )
         unscoped = frozenset(d for d in omit - {dimension} if self.scope_values(d))
         for value, count in sorted(counts.items()):
-            child = self.ledger.add(
+            child = self.run.ledger.add(
                 partition.child(dimension, value), parent=partition.key, promised=count
             )
             if unscoped:
@@ -350,7 +357,7 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
         node: PartitionState | None = state
         while node is not None:
             node.promised = (node.promised or 0) + delta
-            node = self.ledger.get(node.parent) if node.parent is not None else None
+            node = self.run.ledger.get(node.parent) if node.parent is not None else None
 
     def plan(self, state: PartitionState) -> Iterator[scrapy.Request]:
         """Requests for one partition: its pages if it fits the window, else a finer split.
@@ -370,7 +377,7 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
             )
             return
         if count >= self.window:
-            self.ledger.mark_incomplete(
+            self.run.ledger.mark_incomplete(
                 state.key, f"{count} postings reach the {self.window}-row window"
             )
         offsets = self.plan_pages(state, count)
@@ -386,7 +393,7 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
         offsets = page_offsets(count, PAGE_SIZE, self.window, self.args.max_pages)
         self.planned[state.key] = offsets
         if pages_reach(offsets, PAGE_SIZE) < min(count, self.window):
-            self.ledger.mark_incomplete(
+            self.run.ledger.mark_incomplete(
                 state.key, f"max_pages={self.args.max_pages} stopped it early"
             )
         return offsets
@@ -414,11 +421,11 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
         ids: list[str] = []
         yield from self.emit_postings(page, key, ids)
         full = len(page.jobs) >= response.meta["limit"]
-        self.ledger.record_page(key, ids, page.hits, offset=offset, full=full)
+        self.run.ledger.record_page(key, ids, page.hits, offset=offset, full=full)
         self.crawler.stats.inc_value("jobtracker/pages/ok")
         self.discovery_sees(page)
         if not response.meta["root_page"]:
-            state = self.ledger.get(key)
+            state = self.run.ledger.get(key)
             self.discovered_first_page(state, page)
             yield from self.extend_if_grown(state, page.hits)
 
@@ -426,12 +433,12 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
         self, page: SearchPage, key: str, ids: list[str] | None = None
     ) -> Iterator[JobPosting]:
         """The page's postings as items (each once per run); their ids go to ``ids``."""
-        seen_at = self.clock.now()
+        seen_at = self.run.clock.now()
         for job in page.jobs:
             item = job_to_item(
                 job,
                 base_url=self.args.base_url,
-                run_id=self.run_id,
+                run_id=self.run.run_id,
                 partition=key,
                 seen_at=seen_at,
                 locale=self.args.locale,
@@ -446,8 +453,8 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
 
     def plan_keyword_root(self, page: SearchPage) -> Iterator[scrapy.Request]:
         """A keyword run's first page: page on, or split by category if it fills the window."""
-        root = self.ledger.get(ROOT_KEY)
-        self.ledger.root_ok = True
+        root = self.run.ledger.get(ROOT_KEY)
+        self.run.ledger.root_ok = True
         if page.hits >= self.window:
             root.pages_planned = 0
             root.promised = sum(page.facets.get("business_category", {}).values())
@@ -465,7 +472,7 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
         if state.split_by is not None:
             return
         if hits >= self.window and not (self.discovery is not None and state.key == ROOT_KEY):
-            self.ledger.mark_incomplete(
+            self.run.ledger.mark_incomplete(
                 state.key,
                 f"the listing reached the {self.window}-row window: rows past it cannot be read",
             )
@@ -475,7 +482,7 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
         wanted = page_offsets(hits, PAGE_SIZE, self.window, self.args.max_pages)
         extra = [offset for offset in wanted if offset not in planned]
         if pages_reach(planned + extra, PAGE_SIZE) < min(hits, self.window):
-            self.ledger.mark_incomplete(
+            self.run.ledger.mark_incomplete(
                 state.key, f"max_pages={self.args.max_pages} stopped it early"
             )
         if extra:
@@ -499,7 +506,7 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
         if unreachable is not None and not self.crawler.stats.get_value(
             "downloader/response_count"
         ):
-            self.ledger.record_failure(key, f"{unreachable} at offset {request.meta['offset']}")
+            self.run.ledger.record_failure(key, f"{unreachable} at offset {request.meta['offset']}")
             self.stop_run("unreachable", f"{self.args.base_url} is unreachable ({unreachable})")
         reason = failure.value.__class__.__name__
         response = getattr(failure.value, "response", None)
@@ -508,7 +515,7 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
             reason = f"HTTP {response.status}"
         logger.error("Giving up on %s (%s): partition %s is incomplete", request.url, reason, key)
         self.crawler.stats.inc_value("jobtracker/pages/failed")
-        self.ledger.record_failure(key, f"{reason} at offset {request.meta['offset']}")
+        self.run.ledger.record_failure(key, f"{reason} at offset {request.meta['offset']}")
 
     def request_refused(self, request: scrapy.Request, reason: str) -> None:
         """Scrapy refused to send or schedule one of this run's requests (a URL too long, a
@@ -518,7 +525,7 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
             return
         logger.warning("Partition %s is incomplete: a request was %s", partition.key, reason)
         self.crawler.stats.inc_value("jobtracker/requests/refused")
-        self.ledger.record_failure(partition.key, f"{reason} (offset {request.meta['offset']})")
+        self.run.ledger.record_failure(partition.key, f"{reason} (offset {request.meta['offset']})")
 
     def stop_if_blocked(self, response: scrapy.http.Response) -> None:
         """A 403, or a CDN's HTML block page served with 200, refuses this client: the run
@@ -533,11 +540,12 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
                 "(User-Agent, address or rate)",
             )
 
-    def finish_accounting(self) -> None:
-        """The discovered plan's verdict first, then completeness (once)."""
-        if not self.ledger.finalized:
-            self.discovery_verdict()
-        super().finish_accounting()
+    def before_finalize(self) -> None:
+        """The discovered plan's verdict, before the run decides completeness."""
+        self.discovery_verdict()
+
+    def after_finalize(self) -> None:
+        """What the discovered plan's partitions vouch for, once completeness is decided."""
         self.discovery_vouches()
 
     def stop_run(self, finish_reason: str, what: str) -> NoReturn:

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import scrapy
 from scrapy.exceptions import DontCloseSpider
 
-from jobtracker.parsing import SearchPage, job_source_id
 from jobtracker.partitions import ROOT_KEY, Partition, PartitionState, page_offsets
 from jobtracker.plan_discovery import CATEGORY, COUNTRY, Discovery
+from jobtracker.sources.amazon_jobs import SearchPage, job_source_id
 
 if TYPE_CHECKING:
     from jobtracker.partitions import CrawlLedger
@@ -56,8 +56,8 @@ class DiscoveredPlan:
     # -- start ------------------------------------------------------------------------------
     def start_discovery(self, page: SearchPage, reason: str) -> Iterator[scrapy.Request]:
         """The root facet call answered no usable counts: plan from the data."""
-        self.ledger.root_ok = True
-        self.ledger.plan, self.ledger.plan_reason = "discovered", reason
+        self.run.ledger.root_ok = True
+        self.run.ledger.plan, self.run.ledger.plan_reason = "discovered", reason
         self.discovery = Discovery(
             reason=reason,
             window=self.window,
@@ -70,7 +70,7 @@ class DiscoveredPlan:
             "No usable facet counts (%s): planning the crawl from the data (discovered plan)",
             reason,
         )
-        root = self.ledger.get(ROOT_KEY)
+        root = self.run.ledger.get(ROOT_KEY)
         if self.discovery.large and self.args.categories:
             return  # the categories are known; the root listing would show nothing more
         offsets = self.plan_pages(root, page.hits)
@@ -138,11 +138,11 @@ class DiscoveredPlan:
         root listing holds its postings), its own listing over it."""
         discovery = self.discovery
         assert discovery is not None
-        root = self.ledger.get(ROOT_KEY)
+        root = self.run.ledger.get(ROOT_KEY)
         root.split_by = CATEGORY
         for category in discovery.categories_to_plan():
             discovery.planned.add(category)
-            state = self.ledger.add(
+            state = self.run.ledger.add(
                 root.partition.child(CATEGORY, category), parent=ROOT_KEY, promised=None
             )
             state.pages_planned = 1
@@ -186,8 +186,8 @@ class DiscoveredPlan:
                 yield result
             return
         key = response.meta["partition"].key
-        self.ledger.record_page(key, [], result.hits)
-        self.ledger.get(key).promised = result.hits
+        self.run.ledger.record_page(key, [], result.hits)
+        self.run.ledger.get(key).promised = result.hits
 
     def parse_country_count(self, response: scrapy.http.Response) -> Iterator[scrapy.Request]:
         result = self.read_page(response)
@@ -226,15 +226,15 @@ class DiscoveredPlan:
         assert discovery is not None
         countries = discovery.countries_seen()
         for key in discovery.to_split:
-            state = self.ledger.get(key)
-            self.ledger.mark_incomplete(
+            state = self.run.ledger.get(key)
+            self.run.ledger.mark_incomplete(
                 key,
                 f"{state.promised} hits reach the {self.window}-row window and no facet counts "
                 f"its countries: the {len(countries)} countries seen cannot be shown to cover it",
             )
             state.split_by, state.pages_planned = COUNTRY, 0
             for country in countries:
-                child = self.ledger.add(
+                child = self.run.ledger.add(
                     state.partition.child(COUNTRY, country), parent=key, promised=None
                 )
                 child.pages_planned = 1
@@ -248,21 +248,21 @@ class DiscoveredPlan:
         discovery = self.discovery
         if discovery is None:
             return
-        root = self.ledger.get(ROOT_KEY)
-        children = [self.ledger.get(key) for key in root.children]
+        root = self.run.ledger.get(ROOT_KEY)
+        children = [self.run.ledger.get(key) for key in root.children]
         if discovery.phase != "done":
-            self.ledger.mark_incomplete(
+            self.run.ledger.mark_incomplete(
                 ROOT_KEY, f"the discovered plan stopped before it finished ({discovery.phase})"
             )
         if discovery.large:
             for child in children:
                 if child.split_by is not None:  # over the window: what its countries hold
-                    grandchildren = [self.ledger.get(key) for key in child.children]
+                    grandchildren = [self.run.ledger.get(key) for key in child.children]
                     child.promised = sum(g.promised or 0 for g in grandchildren)
                     child.ids = set().union(*(g.ids for g in grandchildren))
             root.promised = sum(child.promised or 0 for child in children)
             root.ids = set().union(*(child.ids for child in children))
-            self.ledger.mark_incomplete(ROOT_KEY, discovery.over_window_problem())
+            self.run.ledger.mark_incomplete(ROOT_KEY, discovery.over_window_problem())
             return
         if self.args.categories:
             root.promised = sum(child.promised or 0 for child in children)
@@ -270,15 +270,15 @@ class DiscoveredPlan:
         problem = discovery.reconcile(
             {child.key: child.latest_hits for child in children},
             root.latest_hits or 0,
-            tolerance_abs=self.ledger.tolerance_abs,
-            tolerance_rel=self.ledger.tolerance_rel,
+            tolerance_abs=self.run.ledger.tolerance_abs,
+            tolerance_rel=self.run.ledger.tolerance_rel,
         )
         if problem is not None:
-            self.ledger.mark_incomplete(ROOT_KEY, problem)
+            self.run.ledger.mark_incomplete(ROOT_KEY, problem)
 
     def discovery_vouches(self) -> None:
         """After the verdict: the discovered split vouches for the categories it did not find
         (absent, complete and empty) only when the whole root is complete."""
         if self.discovery is not None:
-            root = self.ledger.get(ROOT_KEY)
+            root = self.run.ledger.get(ROOT_KEY)
             root.facet_consistent = bool(root.complete)

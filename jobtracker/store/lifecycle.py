@@ -13,11 +13,13 @@ close more than a fraction of the source's open postings, close nothing now: tho
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-ROOT_KEY = "all"
+from jobtracker.partitions import ROOT_KEY, child_key
+from jobtracker.sources import source_named
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class RunOutcome:
     store_failed: bool = False
     started_at: datetime | None = None
     """When the run started: the time of its observation of every posting it did not see."""
+    source: str = field(kw_only=True)
+    """The source crawled: its partitions are named in that site's terms."""
 
 
 def closure_blocker(run: RunOutcome) -> str | None:
@@ -47,14 +51,16 @@ def closure_blocker(run: RunOutcome) -> str | None:
     return None
 
 
-def covering_partition_complete(run: RunOutcome, business_category: str, country: str) -> bool:
-    """Is the partition that should have listed a posting with this (primary) category and
-    country complete? A value that a successful facet call no longer lists is complete and empty;
-    a facet call that was inconsistent (``facet_consistent`` False) vouches for nothing below it.
+def covering_partition_complete(run: RunOutcome, posting: Mapping[str, Any]) -> bool:
+    """Is the partition that should have listed this stored posting complete? The run's
+    source names the partition values of the posting (its category and primary country for
+    www.amazon.jobs, its country site for the hourly sites). A value that a successful facet call
+    no longer lists is complete and empty; a facet call that was inconsistent
+    (``facet_consistent`` False) vouches for nothing below it.
     """
     by_key = {p["key"]: p for p in run.partitions}
     node = by_key.get(ROOT_KEY)
-    values = {"business_category": business_category, "normalized_country_code": country}
+    values = source_named(run.source).partition_values(posting)
     while node is not None:
         if node.get("facet_consistent") is False:
             return False
@@ -62,10 +68,7 @@ def covering_partition_complete(run: RunOutcome, business_category: str, country
         if dimension not in values:
             # A leaf, or a split by a multi-valued facet: its own verdict covers its postings.
             return bool(node.get("complete"))
-        child_key = f"{dimension}={values[dimension]}"
-        if node["key"] != ROOT_KEY:
-            child_key = f"{node['key']}/{child_key}"
-        child = by_key.get(child_key)
+        child = by_key.get(child_key(node["key"], dimension, values[dimension]))
         if child is None:
             return True  # the facet call succeeded and no longer lists this value
         node = child
@@ -169,9 +172,7 @@ def plan_closures(
     started = run.started_at
     due: list[dict[str, Any]] = []
     for posting in unseen:
-        category = posting.get("business_category") or ""
-        country = posting.get("country_code") or ""
-        if not covering_partition_complete(run, category, country):
+        if not covering_partition_complete(run, posting):
             plan.skipped_incomplete += 1
         elif posting.get("missing_since") is None:
             plan.mark_missing.append(posting["_id"])

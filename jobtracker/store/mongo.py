@@ -1,6 +1,6 @@
 """All MongoDB code of jobtracker: collections, indexes, page writes, runs and closures.
 
-No Scrapy here: the storage pipeline hands in plain dicts. Collections (DESIGN.md §5):
+No Scrapy here: the storage pipeline hands in plain dicts. Collections (docs/store.md):
 
 - ``postings``: one document per posting, ``_id = "<source>:<source_id>"``.
 - ``posting_versions``: one document per distinct content of a posting (``_id = "<posting>@v<n>"``).
@@ -20,6 +20,8 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from jobtracker.sources import source_named
+from jobtracker.store.connection import POSTINGS, RUNS, VERSIONS, open_database
 from jobtracker.store.content import (
     changed_fields,
     content_hash,
@@ -34,7 +36,6 @@ from jobtracker.store.lifecycle import (
     RunOutcome,
     plan_closures,
 )
-from jobtracker.store.queries import open_database
 
 logger = logging.getLogger(__name__)
 
@@ -124,9 +125,9 @@ class PostingStore:
 
     def __init__(self, database: Database) -> None:
         self.db = database
-        self.postings: Collection = database["postings"]
-        self.versions: Collection = database["posting_versions"]
-        self.runs: Collection = database["crawl_runs"]
+        self.postings: Collection = database[POSTINGS]
+        self.versions: Collection = database[VERSIONS]
+        self.runs: Collection = database[RUNS]
         self.step_hook: Callable[[str], None] | None = None
         """Tests only: called between the writes of a page (``"versions"``, ``"postings"``),
         to crash the store at that instant. Production code never sets it."""
@@ -460,13 +461,16 @@ class PostingStore:
                 raise
             collection.bulk_write([operations[e["index"]] for e in errors], ordered=False)
 
+    def open_values(self, field: str, *, source: str) -> list[Any]:
+        """The distinct values of ``field`` among the source's open postings."""
+        return self.postings.distinct(field, {"source": source, "status": "open"})
+
     # -- closures --------------------------------------------------------------------------
     def scope_filter(self, scope: dict[str, Any]) -> dict[str, Any]:
+        """The open postings a run's scope covers, as its source reads the scope."""
         query: dict[str, Any] = {"source": scope["source"], "status": "open"}
-        if scope.get("countries"):
-            query["country_code"] = {"$in": list(scope["countries"])}
-        if scope.get("categories"):
-            query["business_category"] = {"$in": list(scope["categories"])}
+        for name, values in source_named(scope["source"]).scope_fields(scope).items():
+            query[name] = {"$in": list(values)}
         return query
 
     def open_categories(self, scope: dict[str, Any]) -> list[str]:

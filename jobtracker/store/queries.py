@@ -18,15 +18,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, MongoClient
+from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
-from pymongo.errors import ConfigurationError, InvalidURI
 
-from jobtracker.redaction import has_secret, redact, userinfo_problem
+from jobtracker.store.connection import POSTINGS, RUNS, VERSIONS, open_database
 
-POSTINGS = "postings"
-VERSIONS = "posting_versions"
-RUNS = "crawl_runs"
 #: Ids per ``$in`` query.
 CHUNK = 500
 #: Documents per cursor batch (one round trip); whole documents (texts) come in smaller ones.
@@ -34,50 +30,6 @@ BATCH = 2000
 TEXT_BATCH = 300
 
 Projection = Mapping[str, Any] | None
-
-
-def open_database(
-    uri: str,
-    name: str,
-    *,
-    timeout_ms: int = 3000,
-    socket_timeout_ms: int | None = None,
-    appname: str = "jobtracker-research",
-) -> Database:
-    """Connect (timezone-aware UTC) and check that the server answers; raises ``PyMongoError``.
-
-    The short ``serverSelectionTimeoutMS`` makes an unreachable server fail fast;
-    ``socket_timeout_ms`` bounds the wait for one answer (None: no bound, for long queries).
-    A URI pymongo cannot read raises ``InvalidURI`` with a message that quotes no part of its
-    credentials (pymongo's own may: ``Bad database name "ss@host/"``), never a ``ValueError``.
-    """
-    try:
-        client: MongoClient = MongoClient(
-            uri,
-            tz_aware=True,
-            serverSelectionTimeoutMS=timeout_ms,
-            connectTimeoutMS=timeout_ms,
-            socketTimeoutMS=socket_timeout_ms,
-            appname=appname,
-        )
-    except (ConfigurationError, ValueError, TypeError) as exc:
-        raise InvalidURI(f"bad MongoDB URI {redact(uri)}: {_uri_reason(uri, exc)}") from None
-    try:
-        client.admin.command("ping")
-    except Exception:
-        client.close()
-        raise
-    return client[name]
-
-
-def _uri_reason(uri: str, error: Exception) -> str:
-    """Why pymongo refused ``uri``, without quoting its credentials."""
-    problem = userinfo_problem(uri)
-    if problem:
-        return problem
-    if has_secret(uri):  # pymongo's message may quote a part of the URI: do not show it
-        return "pymongo cannot read it (check the user name, password and options)"
-    return str(error).splitlines()[0][:300] if str(error) else type(error).__name__
 
 
 def mention_filter(pattern: str, fields: Sequence[str], prefix: str = "snapshot.") -> dict:

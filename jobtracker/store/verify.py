@@ -31,11 +31,8 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 
+from jobtracker.store.connection import POSTINGS, RUNS, VERSIONS
 from jobtracker.store.mongo import utc_ms
-
-POSTINGS = "postings"
-VERSIONS = "posting_versions"
-RUNS = "crawl_runs"
 
 #: ``--stale-after``: a run still running after this long never finished.
 DEFAULT_STALE_AFTER = timedelta(hours=12)

@@ -11,6 +11,8 @@ from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from jobtracker.extensions import crawl_run
+from jobtracker.run import CrawlRun
 from jobtracker.spiders.amazon_jobs import AmazonJobsSpider
 
 #: Politeness off: the simulator runs on loopback.
@@ -32,6 +34,7 @@ class CrawlResult:
     items: list[Any] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
     spider: Spider | None = None
+    run: CrawlRun | None = None
 
     @property
     def ids(self) -> list[str]:
@@ -68,4 +71,5 @@ async def run_crawl(
     await crawler.crawl_async(**spider_kwargs)
     result.stats = crawler.stats.get_stats()
     result.spider = crawler.spider
+    result.run = crawl_run(crawler)
     return result

@@ -17,7 +17,7 @@ import pytest
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from jobtracker.mongo_test_server import MongoTestServer, MongoTestServerError, ensure_jar, start
+from jobsim.mongo_test_server import MongoTestServer, MongoTestServerError, ensure_jar, start
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """Pytest plugin: the simulated www.amazon.jobs, started by the test session itself.
 
-``sim_server`` (session): ``python -m jobtracker.sim serve --port 0 --seed 1`` (default size) in
+``sim_server`` (session): ``python -m jobsim serve --port 0 --seed 1`` (default size) in
 a subprocess, as a ``SimControl`` client; ``sim`` (function): the same server reset to day 0, no
 faults, counters zeroed, before and after the test; ``start_sim`` (function): a factory for a
 private instance, e.g. ``start_sim(size=3000, result_window=500, seed=7)``, stopped after the test.
@@ -137,7 +137,7 @@ class SimControl:
 
 
 class SimProcess:
-    """``python -m jobtracker.sim serve`` in a subprocess."""
+    """``python -m jobsim serve`` in a subprocess."""
 
     def __init__(self, *args: str) -> None:
         env = dict(os.environ)
@@ -145,7 +145,7 @@ class SimProcess:
         log_path = os.environ.get("JOBTRACKER_SIM_STDERR")  # keep the server's log for debugging
         self.stderr = open(log_path, "a+b") if log_path else tempfile.TemporaryFile()  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "jobtracker.sim", "serve", "--port", "0", *args],
+            [sys.executable, "-m", "jobsim", "serve", "--port", "0", *args],
             cwd=REPO_ROOT,
             env=env,
             stdout=subprocess.PIPE,

@@ -24,10 +24,10 @@ from dataclasses import dataclass, replace
 from itertools import accumulate
 from typing import Any
 
-from jobtracker.sim import catalog as cat
-from jobtracker.sim import phrases
-from jobtracker.sim.encoding import compact, dumps
-from jobtracker.sim.lifecycle import OPEN, Spans, life_spans, mix, span_covering
+from jobsim import catalog as cat
+from jobsim import phrases
+from jobsim.encoding import compact, dumps
+from jobsim.lifecycle import OPEN, Spans, life_spans, mix, span_covering
 
 # Daily rates (fractions of the live board).
 NEW_RATE = 0.012

@@ -25,7 +25,7 @@ import random
 from dataclasses import dataclass, replace
 from typing import Any
 
-from jobtracker.sim.lifecycle import OPEN, Spans, life_spans, mix, span_covering
+from jobsim.lifecycle import OPEN, Spans, life_spans, mix, span_covering
 
 # Daily rates (hourly postings churn faster than corporate ones).
 REMOVE_HAZARD = 0.03

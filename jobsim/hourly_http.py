@@ -25,12 +25,12 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from jobtracker.sim.faults import FaultConfig
-from jobtracker.sim.hourly import SITES, HourlyWorld, Site
-from jobtracker.sim.hourly_spa import app_js, shell_html
-from jobtracker.sim.httpbase import QuietThreadingServer, SimRequestHandler
+from jobsim.faults import FaultConfig
+from jobsim.hourly import SITES, HourlyWorld, Site
+from jobsim.hourly_spa import app_js, shell_html
+from jobsim.httpbase import QuietThreadingServer, SimRequestHandler
 
-log = logging.getLogger("jobtracker.sim.hourly")
+log = logging.getLogger("jobsim.hourly")
 
 JSON_TYPE = "application/json; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"

@@ -9,7 +9,7 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-log = logging.getLogger("jobtracker.sim")
+log = logging.getLogger("jobsim")
 
 
 class QuietThreadingServer(ThreadingHTTPServer):

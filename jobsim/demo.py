@@ -1,6 +1,7 @@
-"""``jobtracker demo``: the whole product, offline, in one command.
+"""``python -m jobsim demo`` (``make demo``, ``jobtracker demo`` from a checkout): the whole
+product, offline, in one command.
 
-1. Start the simulated www.amazon.jobs in this process (``jobtracker.sim``), and the in-memory
+1. Start the simulated www.amazon.jobs in this process (``jobsim``), and the in-memory
    MongoDB test server unless ``--mongo-uri`` / ``MONGO_URI`` names a server.
 2. Crawl simulated days 0..N-1, each with ``scrapy crawl amazon_jobs`` in a subprocess (exactly
    what an operator runs), its clock set to that simulated day (``JOBTRACKER_CLOCK_START``), so
@@ -24,6 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import jobtracker
+from jobtracker.research.cli import command_handler
+from jobtracker.research.selection import GROUPINGS
+from jobtracker.research.timeline import FREQS
+from jobtracker.store.connection import environment_uri
 
 MIN_SIZE, MAX_SIZE = 50, 100_000
 MAX_DAYS = 120
@@ -101,6 +106,41 @@ def _run_crawl(command: list[str], env: dict[str, str], cwd: str) -> None:
         raise DemoError(f"`scrapy crawl` exited with status {process.returncode}:\n{tail}")
 
 
+def add_arguments(demo: argparse.ArgumentParser) -> None:
+    """The demo's options, on its (sub)parser."""
+    demo.add_argument("--days", type=int, default=8, help="simulated days to crawl (default: 8)")
+    demo.add_argument("--size", type=int, default=6000, help="board size (default: 6000)")
+    demo.add_argument("--seed", type=int, default=1, help="simulator seed (default: 1)")
+    demo.add_argument("--phrase", default="Rekognition", help="phrase (default: Rekognition)")
+    demo.add_argument("--freq", choices=FREQS, default="week", help="period (default: week)")
+    demo.add_argument("--by", choices=GROUPINGS, default="country", help="(default: country)")
+    demo.add_argument(
+        "--plot", default="demo-rekognition.png", metavar="FILE.png", help="chart path"
+    )
+    demo.add_argument(
+        "--mongo-uri",
+        metavar="URI",
+        help="use this MongoDB (default: $MONGO_URI, else start the in-memory test server)",
+    )
+    demo.add_argument(
+        "--database",
+        default="jobtracker_demo",
+        metavar="NAME",
+        help="database the demo empties and fills (default: jobtracker_demo)",
+    )
+
+
+@command_handler
+def main(args: argparse.Namespace) -> int:
+    """The ``demo`` command: bad options and MongoDB failures are one line, as in every
+    ``jobtracker`` command."""
+    try:
+        return run_demo(args)
+    except DemoError as exc:
+        print(f"jobtracker demo: error: {exc}", file=sys.stderr)
+        return 1
+
+
 def run_demo(args: argparse.Namespace) -> int:
     """Run the demo (see the module docstring); returns the exit status."""
     if not 1 <= args.days <= MAX_DAYS:
@@ -123,12 +163,12 @@ def run_demo(args: argparse.Namespace) -> int:
 def _demo(
     args: argparse.Namespace, phrase: str, plot_path: Path, stops: list[Callable[[], Any]]
 ) -> int:
+    from jobsim.server import make_server
     from jobtracker.redaction import redact
     from jobtracker.research.connection import connect
     from jobtracker.research.output import format_table
     from jobtracker.research.plot import plot_trend
     from jobtracker.research.trends import describe, pivot, trend
-    from jobtracker.sim.server import make_server
     from jobtracker.store.queries import drop_collections, get_run, has_data
 
     begin = time.monotonic()
@@ -138,11 +178,11 @@ def _demo(
     stops.append(sim.stop)
     print(f"  simulator at {sim.url}")
 
-    uri = args.mongo_uri or os.environ.get("MONGO_URI")
+    uri = args.mongo_uri or environment_uri()
     if uri:
         print(f"Using MongoDB at {redact(uri)}, database {args.database!r}")
     else:
-        from jobtracker.mongo_test_server import MongoTestServerError, start
+        from jobsim.mongo_test_server import MongoTestServerError, start
 
         print("Starting the in-memory MongoDB test server (built with Maven the first time)...")
         try:
@@ -193,7 +233,7 @@ def _demo(
     print()
     print(f"Chart written to {path}")
     print(f"Done in {time.monotonic() - begin:.0f} s. Next: `jobtracker --help`; docs/research.md.")
-    if not (args.mongo_uri or os.environ.get("MONGO_URI")):
+    if not (args.mongo_uri or environment_uri()):
         print(
             "The in-memory MongoDB stops now. To keep a history to query, run `make mongo` "
             "and pass its URI with --mongo-uri."

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 
-from jobtracker.sim.hourly import Site
+from jobsim.hourly import Site
 
-#: The operation, verbatim from the reference notes (``C0oki3s/amazon-uk`` app.js).
+#: The operation, verbatim from public code (``C0oki3s/amazon-uk`` app.js; docs/sites.md).
 SEARCH_QUERY = """
   query searchJobCardsByLocation($searchJobRequest: SearchJobRequest!) {
     searchJobCardsByLocation(searchJobRequest: $searchJobRequest) {

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from jobtracker.sim.hourly import SITE_KEYS
+from jobsim.hourly import SITE_KEYS
 
 #: Names of the injected-fault counters (``/_sim/state`` -> ``injected``).
 KINDS = (
@@ -128,7 +128,7 @@ class FaultConfig(BaseModel):
         description="with the two knobs above: pages 1..N of a search answer normally and only "
         "page N+1 on fails or hangs (page = position in the nextToken chain; None or 0: all)",
     )
-    # -- hostile content (security tests; jobtracker/sim/hostile.py, docs/security.md) -----
+    # -- hostile content (security tests; jobsim/hostile.py, docs/security.md) -----
     hostile_postings: int = Field(
         0,
         ge=0,

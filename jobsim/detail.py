@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from jobtracker.sim.catalog import slugify
+from jobsim.catalog import slugify
 
 _PATH = re.compile(
     r"^/(?P<locale>[a-z]{2}(?:-[a-z]{2})?)/jobs/(?P<id>\d+)(?P<rest>/[^/]*|\.json)?/?$"

@@ -20,8 +20,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from jobtracker.sim.encoding import dumps
-from jobtracker.sim.world import Board, Entry
+from jobsim.encoding import dumps
+from jobsim.world import Board, Entry
 
 TITLE_PREFIX = "\x1b]0;OWNED\x07\x1b[2J\x1b[H\x1b[1;31m"
 TITLE_SUFFIX = "\x1b[0m\r\n\x9b2J=1+1\x00\x7f"

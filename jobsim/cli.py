@@ -1,8 +1,12 @@
-"""Command line of the simulator: ``python -m jobtracker.sim serve|truth ...``.
+"""Command line of the test world: ``python -m jobsim serve|truth|mongo|demo ...``.
 
-Reusable by another CLI: ``build_parser(parser)`` adds the ``serve`` / ``truth`` subcommands to
-any ``argparse.ArgumentParser`` (e.g. the ``sim`` subparser of ``jobtracker``), and ``run(args)``
-executes the parsed namespace, returning an exit status.
+- ``serve``: the simulated www.amazon.jobs and hourly-jobs sites over HTTP (``make sim``);
+- ``truth``: the ground truth of a simulated day as JSON Lines;
+- ``mongo``: the MongoDB test server (:mod:`jobsim.mongo_test_server`; ``make mongo``);
+- ``demo``: the whole product offline (:mod:`jobsim.demo`; ``make demo``).
+
+``jobtracker sim``, ``jobtracker mongo`` and ``jobtracker demo`` call :func:`main` when this
+package is importable (a checkout); the shipped ``jobtracker`` never imports it otherwise.
 """
 
 from __future__ import annotations
@@ -17,10 +21,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from jobtracker.sim.encoding import compact
-from jobtracker.sim.faults import FaultConfig
-from jobtracker.sim.hourly import DEFAULT_HOURLY_SIZE
-from jobtracker.sim.hourly_http import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from jobsim.encoding import compact
+from jobsim.faults import FaultConfig
+from jobsim.hourly import DEFAULT_HOURLY_SIZE
+from jobsim.hourly_http import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 DEFAULT_SIZE = 22000
 DEFAULT_WINDOW = 10000
@@ -78,14 +82,14 @@ def _world_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
-    """Add the ``serve`` and ``truth`` subcommands to ``parser`` (a new one if None)."""
-    if parser is None:
-        parser = argparse.ArgumentParser(
-            prog="python -m jobtracker.sim",
-            description="Offline simulator of www.amazon.jobs (search.json, detail pages).",
-        )
-    sub = parser.add_subparsers(dest="sim_command", metavar="{serve,truth}", required=True)
+def build_parser(prog: str = "python -m jobsim") -> argparse.ArgumentParser:
+    """The ``serve``, ``truth``, ``mongo`` and ``demo`` subcommands."""
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="The test world of jobtracker: the offline simulator of www.amazon.jobs "
+        "and the hourly-jobs sites, the MongoDB test server and the offline demo.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="{serve,truth,mongo,demo}", required=True)
 
     serve = sub.add_parser(
         "serve",
@@ -154,6 +158,28 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         default="amazon_jobs",
         help="which board (default: amazon_jobs)",
     )
+
+    # Listed for the help; `main` hands `mongo ...` to the test server's own command line.
+    sub.add_parser(
+        "mongo",
+        help="the in-memory MongoDB test server: start, stop, status, run, build",
+        add_help=False,
+    )
+
+    from jobsim.demo import add_arguments as add_demo_arguments
+
+    demo = sub.add_parser(
+        "demo",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="the whole product offline: simulate, crawl several days, chart a trend",
+        description=(
+            "Start the simulated www.amazon.jobs and (without --mongo-uri/MONGO_URI) the\n"
+            "in-memory MongoDB test server, crawl DAYS simulated days with `scrapy crawl\n"
+            "amazon_jobs`, then print the weekly trend of PHRASE by country and write a chart.\n"
+            "Everything it started is stopped at the end, also on Ctrl-C."
+        ),
+    )
+    add_demo_arguments(demo)
     return parser
 
 
@@ -164,7 +190,7 @@ def _check_day(day: int, horizon: int) -> str | None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from jobtracker.sim.server import make_server
+    from jobsim.server import make_server
 
     logging.basicConfig(
         level=args.log_level,
@@ -217,7 +243,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _truth(args: argparse.Namespace) -> int:
-    from jobtracker.sim.world import World
+    from jobsim.world import World
 
     if (problem := _check_day(args.day, args.horizon)) is not None:
         print(f"error: {problem}", file=sys.stderr)
@@ -240,7 +266,7 @@ def _truth(args: argparse.Namespace) -> int:
 
 
 def _hourly_truth(args: argparse.Namespace) -> int:
-    from jobtracker.sim.hourly import HourlyWorld
+    from jobsim.hourly import HourlyWorld
 
     world = HourlyWorld(seed=args.seed, size=args.hourly_size, horizon=args.horizon)
     try:
@@ -255,20 +281,25 @@ def _hourly_truth(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Execute a namespace parsed by a parser set up with ``build_parser``."""
-    if args.sim_command == "serve":
+    """Execute a namespace parsed by :func:`build_parser`."""
+    if args.command == "serve":
         return _serve(args)
-    if args.sim_command == "truth":
+    if args.command == "truth":
         return _truth(args)
-    print(f"error: unknown command {args.sim_command!r}", file=sys.stderr)
+    if args.command == "demo":
+        from jobsim.demo import main as demo_main
+
+        return demo_main(args)
+    print(f"error: unknown command {args.command!r}", file=sys.stderr)
     return 2
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m jobtracker.sim ...``."""
-    parser = build_parser()
+def main(argv: Sequence[str] | None = None, prog: str = "python -m jobsim") -> int:
+    """``python -m jobsim ...`` (``prog`` names the command in help and errors)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["mongo"]:  # its own parser, options and help included
+        from jobsim.mongo_test_server import main as mongo_main
+
+        return mongo_main(argv[1:], prog=f"{prog} mongo")
+    parser = build_parser(prog)
     return run(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

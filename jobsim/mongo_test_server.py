@@ -6,15 +6,15 @@ Data lives in memory only and is gone when the server stops.
 
 In Python::
 
-    from jobtracker.mongo_test_server import start
+    from jobsim.mongo_test_server import start
     with start() as server:          # port 0: a free port
         client = MongoClient(server.uri)
 
 From a shell (what ``make mongo`` / ``make mongo-stop`` run)::
 
-    python -m jobtracker.mongo_test_server start [--port 27018] [--state-dir var/mongo]
-    python -m jobtracker.mongo_test_server status
-    python -m jobtracker.mongo_test_server stop
+    python -m jobsim mongo start [--port 27018] [--state-dir var/mongo]
+    python -m jobsim mongo status
+    python -m jobsim mongo stop
 
 Only the standard library is used here.
 """
@@ -528,9 +528,9 @@ def _port(text: str) -> int:
     return value
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m jobtracker.mongo_test_server",
+        prog=prog,
         description=(
             "In-memory MongoDB test server (mongo-java-server, reports MongoDB 7.0). "
             "Data is lost when it stops."
@@ -570,9 +570,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "python -m jobsim mongo") -> int:
     """Command-line entry point; returns the exit code."""
-    args = _parser().parse_args(argv)
+    args = _parser(prog).parse_args(argv)
     state_dir: Path = getattr(args, "state_dir", None) or find_project_root() / DEFAULT_STATE_DIR
     try:
         if args.command == "start":

@@ -4,7 +4,7 @@
 order); ``SearchOutcome.to_json()`` serializes it byte-shape-compatible with the real site and
 ``to_dict()`` gives the same as Python objects. ``search(...)`` is ``execute(...).to_dict()``.
 
-Modelled behaviour (see the reference notes): ``base_query`` is a case-insensitive substring of
+Modelled behaviour (docs/sites.md): ``base_query`` is a case-insensitive substring of
 title + description + qualifications, or exactly an ``id_icims``; ``result_limit`` defaults to 10
 and above 100 answers a soft error; ``offset + result_limit`` past the window answers a soft
 error; ``hits`` saturates at the window; bracketed filters are exact (country: primary location
@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobtracker.sim.encoding import compact, dumps
-from jobtracker.sim.world import Board, Entry
+from jobsim.encoding import compact, dumps
+from jobsim.world import Board, Entry
 
 MAX_RESULT_LIMIT = 100
 DEFAULT_RESULT_LIMIT = 10

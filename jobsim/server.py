@@ -4,7 +4,7 @@
 fault config.
 
 ``make_server(...)`` returns a ``SimServer``; ``.start_in_thread()`` for in-process use,
-``.serve_forever()`` for the CLI (``python -m jobtracker.sim serve``).
+``.serve_forever()`` for the CLI (``python -m jobsim serve``).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from pydantic import ValidationError
 
-from jobtracker.sim import catalog
-from jobtracker.sim.detail import detail_page, not_found_page, parse_detail_path
-from jobtracker.sim.encoding import compact, dumps
-from jobtracker.sim.faults import (
+from jobsim import catalog
+from jobsim.detail import detail_page, not_found_page, parse_detail_path
+from jobsim.encoding import compact, dumps
+from jobsim.faults import (
     BLOCK_PAGE,
     MALFORMED_HTML,
     MALFORMED_JSON,
@@ -34,14 +34,14 @@ from jobtracker.sim.faults import (
     FaultInjector,
     canonical_url,
 )
-from jobtracker.sim.hostile import with_hostile_postings
-from jobtracker.sim.hourly import DEFAULT_HOURLY_SIZE, HourlyWorld
-from jobtracker.sim.hourly_http import DEFAULT_PAGE_SIZE, HourlySites
-from jobtracker.sim.httpbase import QuietThreadingServer, SimRequestHandler
-from jobtracker.sim.search import SearchOutcome, execute, to_i
-from jobtracker.sim.world import Board, World
+from jobsim.hostile import with_hostile_postings
+from jobsim.hourly import DEFAULT_HOURLY_SIZE, HourlyWorld
+from jobsim.hourly_http import DEFAULT_PAGE_SIZE, HourlySites
+from jobsim.httpbase import QuietThreadingServer, SimRequestHandler
+from jobsim.search import SearchOutcome, execute, to_i
+from jobsim.world import Board, World
 
-log = logging.getLogger("jobtracker.sim")
+log = logging.getLogger("jobsim")
 
 JSON_TYPE = "application/json; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
@@ -188,7 +188,7 @@ class SimServer:
         """The board as the site shows it: without the postings ``hide_fraction``,
         ``vanish_categories`` and ``vanish_all`` remove, nor those of the business categories
         in ``without`` (a request's broken category filters), with ``hostile_postings`` of them
-        rewritten (``jobtracker.sim.hostile``). The truth is ``board()``."""
+        rewritten (``jobsim.hostile``). The truth is ``board()``."""
         board = self._visible_board(day, without)
         return with_hostile_postings(board, self.faults.config.hostile_postings)
 
