@@ -143,7 +143,7 @@ async def test_a_long_country_list_is_split_into_partitions_that_fit(
     assert "urllength/request_ignored_count" not in result.stats
     assert set(result.ids) == expected
     assert result.stats["jobtracker/run_complete"] is True, [
-        (p["key"], p["problems"]) for p in result.spider.ledger.summary() if not p["complete"]
+        (p["key"], p["problems"]) for p in result.spider.run.ledger.summary() if not p["complete"]
     ]
 
 
@@ -152,7 +152,7 @@ async def test_a_request_scrapy_refuses_marks_its_partition_incomplete(sim) -> N
     result = await run_crawl(base_url=sim.url, settings={"URLLENGTH_LIMIT": 80})
 
     assert result.stats.get("urllength/request_ignored_count") == 1
-    root = {p["key"]: p for p in result.spider.ledger.summary()}["all"]
+    root = {p["key"]: p for p in result.spider.run.ledger.summary()}["all"]
     assert not root["complete"]
     assert root["problems"] and "URLLENGTH_LIMIT=80" in root["problems"][0], root["problems"]
     assert result.stats["jobtracker/run_complete"] is False
@@ -194,7 +194,7 @@ def minimum_requests(truth: list[dict[str, Any]], window: int = 10_000) -> int:
 
 def by_key(result: CrawlResult) -> dict[str, dict[str, Any]]:
     assert result.spider is not None
-    return {p["key"]: p for p in result.spider.ledger.summary()}
+    return {p["key"]: p for p in result.spider.run.ledger.summary()}
 
 
 def problems(result: CrawlResult) -> list[tuple[str, list[str]]]:
@@ -221,7 +221,7 @@ async def test_without_usable_facets_a_board_under_the_window_is_crawled_from_it
 
     assert result.finish_reason == "finished"
     assert Counter(result.ids) == Counter(t["id_icims"] for t in truth)  # all, once each
-    ledger = result.spider.ledger
+    ledger = result.spider.run.ledger
     assert ledger.plan == "discovered" and reason in ledger.plan_reason, ledger.plan_reason
     assert result.stats["jobtracker/run_complete"] is True, problems(result)
     parts = by_key(result)
@@ -250,9 +250,14 @@ async def test_without_facets_a_broken_category_filter_is_incomplete_never_empty
     assert parts["all"]["facet_consistent"] is False  # vouches for no absent category
     legal = parts["business_category=legal"]
     assert legal["expected"] == 0 and legal["fetched"] > 0 and not legal["complete"]
-    run = RunOutcome("run", "finished", False, result.spider.ledger.summary())
+    run = RunOutcome(
+        "run", "finished", False, result.spider.run.ledger.summary(), source="amazon_jobs"
+    )
     assert not any(
-        covering_partition_complete(run, t["business_category"], t["country_code"]) for t in truth
+        covering_partition_complete(
+            run, {"business_category": t["business_category"], "country_code": t["country_code"]}
+        )
+        for t in truth
     )
 
 
@@ -267,7 +272,7 @@ async def test_without_facets_the_default_board_over_the_window_is_found_in_full
 
     assert result.finish_reason == "finished"
     assert Counter(result.ids) == Counter(t["id_icims"] for t in truth)
-    assert result.spider.ledger.plan == "discovered"
+    assert result.spider.run.ledger.plan == "discovered"
     # hits saturate at the window: the run cannot prove it saw every category, so it says so.
     assert result.stats["jobtracker/run_complete"] is False
     root = by_key(result)["all"]
