@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
+import re
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -22,7 +24,13 @@ from jobtracker.cli import main
 from jobtracker.research import active, export, first_seen, history, neutralize, plot_trend, trend
 from jobtracker.research.diff import field_diff, text_diff, word_diff
 from jobtracker.research.output import write_csv_rows
-from jobtracker.research.text import compile_phrase, phrase_pattern, resolve_fields, snippet
+from jobtracker.research.text import (
+    WORD_CHARS,
+    compile_phrase,
+    phrase_pattern,
+    resolve_fields,
+    snippet,
+)
 from jobtracker.research.timeline import (
     current_version,
     join_versions,
@@ -61,10 +69,30 @@ def at(day: int, hour: int = 6) -> datetime:
         ("Zür", "Zürich", False),
         ("sql", "MySQL and T-SQL", True),
         ("my sql", "MySQL", False),
+        ("rekognition", "Rekognition at the start", True),
+        ("ekognition", "Rekognition", False),
+        (".NET", "we use .NET daily", True),
+        (".NET", "ASP.NET", False),
+        ("zürich", "ZÜRICH", True),
     ],
 )
 def test_phrase_matching_is_whole_words_case_insensitive(phrase, text, found) -> None:
     assert bool(compile_phrase(phrase).search(text)) is found
+
+
+def test_the_pattern_matches_where_a_leading_look_behind_would() -> None:
+    """The look-behind moved after the first character (for speed) changes no match."""
+    rng = random.Random(5)
+    alphabet = ["r", "R", "e", "k", " ", "\n", "-", "_", "1", "ü", "+", ".", "x"]
+    for phrase in ("rek", "r", "re k", "+r", ".e", "ü_1"):
+        words = phrase.split()
+        body = r"\s+".join(re.escape(word) for word in words)
+        leading = re.compile(f"(?<![{WORD_CHARS}]){body}(?![{WORD_CHARS}])", re.IGNORECASE)
+        ours = compile_phrase(phrase)
+        for _ in range(3000):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+            got = [m.span() for m in ours.finditer(text)]
+            assert got == [m.span() for m in leading.finditer(text)], (phrase, text)
 
 
 def test_phrase_pattern_rejects_empty_phrases_and_fields_resolve() -> None:
