@@ -26,7 +26,15 @@ from pymongo import MongoClient
 
 from jobtracker.normalize import classify_role
 from jobtracker.research import active, export, panel, trend
-from jobtracker.sim.history import START, Content, PostingTruth, generate, write_history
+from jobtracker.sim.history import (
+    START,
+    Content,
+    PostingTruth,
+    generate,
+    run_start,
+    write_history,
+)
+from jobtracker.store.verify import verify_store
 
 DAYS, BOARD, SEED = 60, 3000, 7
 PHRASES = ("rekognition", "computer vision")
@@ -194,6 +202,9 @@ def test_the_history_has_edits_moves_misses_and_reopenings(scale) -> None:
     for what in ("country", "role family", "missed once, still open", "reopened", "closed"):
         assert changed[what] >= 3, (what, changed)
     assert db.postings.count_documents({}) == len(truth.postings) >= BOARD
+    # The documents are what the store's own code would have written: its invariants hold.
+    report = verify_store(db, now=run_start(DAYS), stale_after=timedelta(hours=12))
+    assert report.clean, report.lines()
 
 
 # -- the comparisons ----------------------------------------------------------------------------

@@ -1,8 +1,11 @@
 """First-seen reports, as-of listings and the posting-day panel.
 
-All three stream from MongoDB sorted by posting id and keep at most one posting's versions in
-memory (plus, for phrase filters, the ids of the versions that mention the phrase, which
-MongoDB finds with its regex).
+The as-of listing and the panel read the postings open in their range and only the versions
+that can be current on a day of it (first seen before its end, not superseded or closed before
+its start): two cursors sorted by posting id, merge-joined, so the panel keeps at most one
+posting's versions in memory (plus, for phrase filters, the ids of the versions that mention
+the phrase, which MongoDB finds with its regex). The cost follows the postings open in the
+range and their versions, not the length of the history (docs/research.md, "Performance").
 """
 
 from __future__ import annotations
@@ -118,7 +121,7 @@ def first_seen(
     """
     import pandas as pd
 
-    from jobtracker.store.queries import mentioning_versions, postings_by_id
+    from jobtracker.store.queries import POSTINGS, find_by_ids, mentioning_versions
 
     searched = resolve_fields(fields)
     regex = compile_phrase(phrase)
@@ -162,7 +165,7 @@ def first_seen(
         and (until is None or utc_date(row["first_seen"]) <= until)
     ]
     by_id = {row["posting_id"]: row for row in rows}
-    for posting in postings_by_id(db, by_id, POSTING_STATE):
+    for posting in find_by_ids(db, POSTINGS, by_id, POSTING_STATE):
         row = by_id[posting["_id"]]
         row["posting_first_seen"] = posting.get("first_seen_at")
         row["status"] = posting.get("status")
@@ -215,13 +218,13 @@ def iter_active(
     keep: VersionFilter | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Rows of :func:`active`, streamed in posting id order."""
-    from jobtracker.store.queries import postings_open_between, versions_seen_before
+    from jobtracker.store.queries import postings_open_between, versions_current_between
 
     keep = keep or VersionFilter()
     start, end = day_start(on), day_start(on + ONE_DAY)
     wanted = _mentioning_ids(db, phrase, fields, end) if phrase else None
     postings = postings_open_between(db, start, end, POSTING_STATE)
-    versions = versions_seen_before(db, end, VERSION_LISTING)
+    versions = versions_current_between(db, start, end, VERSION_LISTING)
     for posting, posting_versions in join_versions(postings, versions):
         if not is_open_on(posting, on):
             continue
@@ -311,7 +314,7 @@ def iter_panel(
     """One row per posting per day open within ``since..until`` (default: all observed days),
     with the version current that day; ordered by posting id, then date. With ``phrase``, a
     ``mentions`` column tells whether that version mentions it. Streamed."""
-    from jobtracker.store.queries import postings_open_between, versions_seen_before
+    from jobtracker.store.queries import postings_open_between, versions_current_between
 
     keep = keep or VersionFilter()
     since, until = resolve_range(db, since, until)
@@ -321,7 +324,7 @@ def iter_panel(
     wanted = _mentioning_ids(db, phrase, fields, end) if phrase else None
     projection = {**LIGHT_VERSION_FIELDS, "snapshot.posted_date": 1}
     postings = postings_open_between(db, start, end, POSTING_STATE)
-    versions = versions_seen_before(db, end, projection)
+    versions = versions_current_between(db, start, end, projection)
     for posting, posting_versions in join_versions(postings, versions):
         pid = posting["_id"]
         first_seen = _date_or_none(posting.get("first_seen_at"))

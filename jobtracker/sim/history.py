@@ -296,6 +296,7 @@ def documents(posting: PostingTruth, days: int) -> tuple[dict[str, Any], list[di
     minute = posting.minute
     at = lambda day: sighting(day, minute)  # noqa: E731
     spans: list[dict[str, Any]] = []
+    day_of = {at(day): day for day in posting.seen}
     closed_at = closed_day = None
     previous: int | None = None
     for day in posting.seen:
@@ -312,12 +313,20 @@ def documents(posting: PostingTruth, days: int) -> tuple[dict[str, Any], list[di
         spans[-1]["to"] = at(last)
         closed_at, closed_day = run_start(last + 1), last + 2
     snapshots = [(day, snapshot(posting, content)) for day, content in posting.revisions]
+    span_days = [(day_of[s["from"]], day_of.get(s["to"])) for s in spans]
     versions = []
     for index, (day, snap) in enumerate(snapshots):
-        following = snapshots[index + 1][0] if index + 1 < len(snapshots) else None
-        ended = at(following) if following is not None else None
-        if following is None and status == "closed":
-            ended = at(last)
+        following = snapshots[index + 1][0] if index + 1 < len(snapshots) else days
+        # A closure sets the current version's last_seen_at to the last sighting, a reopening
+        # with the same content clears it, and the next version sets it only if it is clear.
+        ended = None
+        for k, (_, end) in enumerate(span_days):
+            if end is not None and day <= end < following:
+                ended = at(end)
+                if k + 1 < len(span_days) and span_days[k + 1][0] < following:
+                    ended = None
+        if ended is None and following < days:
+            ended = at(following)
         versions.append(
             {
                 "_id": f"{posting.pid}@v{index + 1}",
