@@ -168,25 +168,6 @@ def versions_current_between(
     return db[VERSIONS].find(query, projection, sort=order, batch_size=BATCH)
 
 
-def versions_of(db: Database, posting_ids: Iterable[str], projection: Projection) -> Iterator[dict]:
-    """All versions of the given postings, sorted by ``(posting_id, version)`` overall."""
-    for chunk in _chunks(sorted(set(posting_ids))):
-        yield from db[VERSIONS].find(
-            {"posting_id": {"$in": chunk}},
-            projection,
-            sort=[("posting_id", ASCENDING), ("version", ASCENDING)],
-            batch_size=BATCH,
-        )
-
-
-def postings_by_id(db: Database, ids: Iterable[str], projection: Projection) -> Iterator[dict]:
-    """The given postings, sorted by ``_id`` overall."""
-    for chunk in _chunks(sorted(set(ids))):
-        yield from db[POSTINGS].find(
-            {"_id": {"$in": chunk}}, projection, sort=[("_id", ASCENDING)], batch_size=BATCH
-        )
-
-
 def open_between_filter(start: datetime, end: datetime) -> dict:
     """Postings with a span that overlaps ``[start, end)``.
 
@@ -213,16 +194,6 @@ def postings_open_between(
     """Postings open at some time in ``[start, end)``, sorted by ``_id``."""
     return db[POSTINGS].find(
         open_between_filter(start, end), projection, sort=[("_id", ASCENDING)], batch_size=BATCH
-    )
-
-
-def versions_seen_before(db: Database, end: datetime, projection: Projection) -> Iterator[dict]:
-    """Every version first seen before ``end``, sorted by ``(posting_id, version)`` (streamed)."""
-    return db[VERSIONS].find(
-        {"first_seen_at": {"$lt": end}},
-        projection,
-        sort=[("posting_id", ASCENDING), ("version", ASCENDING)],
-        batch_size=BATCH,
     )
 
 
@@ -314,12 +285,9 @@ __all__ = [
     "observed_bounds",
     "open_between_filter",
     "open_database",
-    "postings_by_id",
     "postings_open_between",
     "recent_runs",
     "version_ids",
     "versions_current_between",
-    "versions_of",
     "versions_of_posting",
-    "versions_seen_before",
 ]
