@@ -333,6 +333,46 @@ def test_same_day_versions_and_recategorization_on_the_server(mongo_db: Database
     assert list(result.diffs["field"]) == ["description_text"] * 3
 
 
+def test_versions_count_by_first_seen_whatever_their_last_seen_says(
+    mongo_db: Database, tmp_path
+) -> None:
+    """Stores written before a posting reopened unchanged made its version current again
+    kept the closure's ``last_seen_at`` on that version (also once a later edit superseded
+    it). Which version is current on a day follows from ``first_seen_at`` alone."""
+    spans = [{"from": at(1), "to": at(2)}, {"from": at(6), "to": None}]
+    mongo_db.postings.insert_many(
+        [
+            _posting("1", "A", last_seen_at=at(9), spans=spans, country_code="USA"),
+            _posting("2", "B", last_seen_at=at(9), spans=spans, version=2, country_code="JPN"),
+        ]
+    )
+    stale = {"last_seen_at": at(2)}  # the closure's last sighting, never cleared
+    mongo_db.posting_versions.insert_many(
+        [
+            {**_version("1", 1, at(1), title="A", country_code="USA"), **stale},
+            {**_version("2", 1, at(1), title="B", country_code="JPN"), **stale},
+            _version("2", 2, at(8), title="B2", country_code="JPN"),
+        ]
+    )
+    on_7 = active(mongo_db, date(2026, 7, 7))
+    assert dict(zip(on_7["posting_id"], on_7["version"], strict=True)) == {
+        "amazon_jobs:1": 1,
+        "amazon_jobs:2": 1,
+    }
+    on_8 = active(mongo_db, date(2026, 7, 8))
+    assert list(on_8["version"]) == [1, 2]
+    path = tmp_path / "panel.csv"
+    assert export(mongo_db, "panel", "csv", path, since=date(2026, 7, 5)).rows == 2 * 4
+    rows = list(csv.DictReader(path.open(newline="")))
+    assert {(r["posting_id"][-1], r["date"][-2:], r["version"]) for r in rows} == {
+        *{("1", f"0{d}", "1") for d in range(6, 10)},
+        ("2", "06", "1"),
+        ("2", "07", "1"),
+        ("2", "08", "2"),
+        ("2", "09", "2"),
+    }
+
+
 def test_the_source_filter_separates_hourly_from_corporate_postings(
     mongo_db: Database, tmp_path
 ) -> None:

@@ -154,18 +154,21 @@ def version_ids(posting_id: str, versions: int) -> list[str]:
 
 
 def versions_current_between(
-    db: Database, start: datetime, end: datetime, projection: Projection, *, sort: bool = True
+    db: Database, start: datetime, end: datetime, projection: Projection
 ) -> Iterator[dict]:
-    """Every version that may be current on a day in ``[start, end)``: first seen before
-    ``end`` and last seen (superseded, or its posting closed) at ``start`` or later, or still
-    current. Sorted by ``(posting_id, version)`` when ``sort``; on MongoDB the
-    ``posting_version`` index gives that order (docs/research.md)."""
-    query = {
-        "first_seen_at": {"$lt": end},
-        "$or": [{"last_seen_at": {"$gte": start}}, {"last_seen_at": None}],
-    }
-    order = [("posting_id", ASCENDING), ("version", ASCENDING)] if sort else None
-    return db[VERSIONS].find(query, projection, sort=order, batch_size=BATCH)
+    """The versions that may be current on a day in ``[start, end)``, sorted by
+    ``(posting_id, version)``: first seen before ``end`` and last seen (superseded, or their
+    posting closed) at ``start`` or later, or still current (``last_seen_at`` null). The
+    research code looks up by ``_id`` what a store that breaks that rule leaves out."""
+    return db[VERSIONS].find(
+        {
+            "first_seen_at": {"$lt": end},
+            "$or": [{"last_seen_at": {"$gte": start}}, {"last_seen_at": None}],
+        },
+        projection,
+        sort=[("posting_id", ASCENDING), ("version", ASCENDING)],
+        batch_size=BATCH,
+    )
 
 
 def open_between_filter(start: datetime, end: datetime) -> dict:
