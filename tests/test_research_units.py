@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
+import re
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -22,7 +24,13 @@ from jobtracker.cli import main
 from jobtracker.research import active, export, first_seen, history, neutralize, plot_trend, trend
 from jobtracker.research.diff import field_diff, text_diff, word_diff
 from jobtracker.research.output import write_csv_rows
-from jobtracker.research.text import compile_phrase, phrase_pattern, resolve_fields, snippet
+from jobtracker.research.text import (
+    WORD_CHARS,
+    compile_phrase,
+    phrase_pattern,
+    resolve_fields,
+    snippet,
+)
 from jobtracker.research.timeline import (
     current_version,
     join_versions,
@@ -61,10 +69,30 @@ def at(day: int, hour: int = 6) -> datetime:
         ("Zür", "Zürich", False),
         ("sql", "MySQL and T-SQL", True),
         ("my sql", "MySQL", False),
+        ("rekognition", "Rekognition at the start", True),
+        ("ekognition", "Rekognition", False),
+        (".NET", "we use .NET daily", True),
+        (".NET", "ASP.NET", False),
+        ("zürich", "ZÜRICH", True),
     ],
 )
 def test_phrase_matching_is_whole_words_case_insensitive(phrase, text, found) -> None:
     assert bool(compile_phrase(phrase).search(text)) is found
+
+
+def test_the_pattern_matches_where_a_leading_look_behind_would() -> None:
+    """The look-behind moved after the first character (for speed) changes no match."""
+    rng = random.Random(5)
+    alphabet = ["r", "R", "e", "k", " ", "\n", "-", "_", "1", "ü", "+", ".", "x"]
+    for phrase in ("rek", "r", "re k", "+r", ".e", "ü_1"):
+        words = phrase.split()
+        body = r"\s+".join(re.escape(word) for word in words)
+        leading = re.compile(f"(?<![{WORD_CHARS}]){body}(?![{WORD_CHARS}])", re.IGNORECASE)
+        ours = compile_phrase(phrase)
+        for _ in range(3000):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+            got = [m.span() for m in ours.finditer(text)]
+            assert got == [m.span() for m in leading.finditer(text)], (phrase, text)
 
 
 def test_phrase_pattern_rejects_empty_phrases_and_fields_resolve() -> None:
@@ -303,6 +331,46 @@ def test_same_day_versions_and_recategorization_on_the_server(mongo_db: Database
     assert firsts.iloc[0]["version"] == 1 and not firsts.iloc[0]["mentions_now"]
     result = history(mongo_db, "7")
     assert list(result.diffs["field"]) == ["description_text"] * 3
+
+
+def test_versions_count_by_first_seen_whatever_their_last_seen_says(
+    mongo_db: Database, tmp_path
+) -> None:
+    """Stores written before a posting reopened unchanged made its version current again
+    kept the closure's ``last_seen_at`` on that version (also once a later edit superseded
+    it). Which version is current on a day follows from ``first_seen_at`` alone."""
+    spans = [{"from": at(1), "to": at(2)}, {"from": at(6), "to": None}]
+    mongo_db.postings.insert_many(
+        [
+            _posting("1", "A", last_seen_at=at(9), spans=spans, country_code="USA"),
+            _posting("2", "B", last_seen_at=at(9), spans=spans, version=2, country_code="JPN"),
+        ]
+    )
+    stale = {"last_seen_at": at(2)}  # the closure's last sighting, never cleared
+    mongo_db.posting_versions.insert_many(
+        [
+            {**_version("1", 1, at(1), title="A", country_code="USA"), **stale},
+            {**_version("2", 1, at(1), title="B", country_code="JPN"), **stale},
+            _version("2", 2, at(8), title="B2", country_code="JPN"),
+        ]
+    )
+    on_7 = active(mongo_db, date(2026, 7, 7))
+    assert dict(zip(on_7["posting_id"], on_7["version"], strict=True)) == {
+        "amazon_jobs:1": 1,
+        "amazon_jobs:2": 1,
+    }
+    on_8 = active(mongo_db, date(2026, 7, 8))
+    assert list(on_8["version"]) == [1, 2]
+    path = tmp_path / "panel.csv"
+    assert export(mongo_db, "panel", "csv", path, since=date(2026, 7, 5)).rows == 2 * 4
+    rows = list(csv.DictReader(path.open(newline="")))
+    assert {(r["posting_id"][-1], r["date"][-2:], r["version"]) for r in rows} == {
+        *{("1", f"0{d}", "1") for d in range(6, 10)},
+        ("2", "06", "1"),
+        ("2", "07", "1"),
+        ("2", "08", "2"),
+        ("2", "09", "2"),
+    }
 
 
 def test_the_source_filter_separates_hourly_from_corporate_postings(

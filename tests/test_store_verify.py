@@ -338,6 +338,24 @@ def test_a_store_written_by_the_store_code_verifies_clean(mongo_db) -> None:
     assert repair_store(mongo_db, report, now=NOW, stale_after=STALE).changed == 0
 
 
+def test_a_posting_reopened_unchanged_on_a_page_without_new_versions_is_current(mongo_db) -> None:
+    """Its version is current again (``last_seen_at: null``) even when the page it was seen
+    on wrote no version at all."""
+    store = PostingStore(mongo_db)
+    store.ensure_indexes()
+    board = {"1001": "Build things.", "1002": "Run things."}
+    crawl_day(store, 0, board)
+    crawl_day(store, 1, {"1001": "Build things."})  # 1002 missed
+    crawl_day(store, 2, {"1001": "Build things."})  # 1002 closed
+    assert mongo_db.posting_versions.find_one({"_id": "amazon_jobs:1002@v1"})["last_seen_at"]
+    crawl_day(store, 3, board)  # 1002 reopened, nothing edited
+    assert mongo_db.postings.find_one({"_id": "amazon_jobs:1002"})["status"] == "open"
+    version = mongo_db.posting_versions.find_one({"_id": "amazon_jobs:1002@v1"})
+    assert version["last_seen_at"] is None
+    report = verify_store(mongo_db, now=NOW, stale_after=STALE)
+    assert report.clean, report.lines()
+
+
 # -- broken stores ---------------------------------------------------------------------------
 
 

@@ -1,13 +1,17 @@
 """First-seen reports, as-of listings and the posting-day panel.
 
-All three stream from MongoDB sorted by posting id and keep at most one posting's versions in
-memory (plus, for phrase filters, the ids of the versions that mention the phrase, which
-MongoDB finds with its regex).
+The as-of listing and the panel read the postings open in their range and only the versions
+that can be current on a day of it (:func:`postings_with_versions`): two cursors sorted by
+posting id, merge-joined, so the panel keeps at most a chunk of postings in memory (plus, for
+phrase filters, the ids of the versions that mention the phrase, which MongoDB finds with its
+regex). The cost follows the postings open in the range and their versions, not the length of
+the history (docs/research.md, "Performance").
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +53,64 @@ VERSION_LISTING = {
     "snapshot.url": 1,
     "snapshot.posted_date": 1,
 }
+
+
+def postings_with_versions(
+    db: Database,
+    start: datetime,
+    end: datetime,
+    projection: Mapping[str, Any],
+) -> Iterator[tuple[Mapping[str, Any], list[Mapping[str, Any]]]]:
+    """The postings open at some time in ``[start, end)``, in ``_id`` order, each with the
+    versions that can be current on a day of it: first seen before ``end`` and not superseded
+    (nor closed) before ``start``, by their ``last_seen_at``.
+
+    Which version is current follows from ``first_seen_at`` alone; ``last_seen_at`` only
+    narrows the read. A store written before reopened postings had their version made current
+    again keeps a closure's ``last_seen_at`` on such a version: when a posting seen before
+    ``start`` comes without any version first seen before ``start``, the one current then (the
+    highest first seen before ``start``) is looked up by ``_id``. Versions past the posting's
+    ``version`` (orphans) are left out.
+    """
+    from jobtracker.store.queries import (
+        CHUNK,
+        VERSIONS,
+        find_by_ids,
+        postings_open_between,
+        versions_current_between,
+    )
+
+    joined = join_versions(
+        postings_open_between(db, start, end, POSTING_STATE),
+        versions_current_between(db, start, end, projection),
+    )
+    while chunk := list(itertools.islice(joined, CHUNK)):
+        found: dict[str, list[Mapping[str, Any]]] = {}
+        wanted: dict[str, int] = {}  # posting -> the version to look up
+        for posting, versions in chunk:
+            pid, last = posting["_id"], int(posting.get("version") or 0)
+            found[pid] = [v for v in versions if not last or int(v["version"]) <= last]
+            seen_before = posting.get("first_seen_at")
+            if seen_before is None or seen_before >= start:
+                continue
+            if any(v["first_seen_at"] < start for v in found[pid]):
+                continue
+            below = min((int(v["version"]) for v in found[pid]), default=last + 1) - 1
+            if below >= 1:
+                wanted[pid] = below
+        while wanted:  # step down to the highest version first seen before start
+            ids = [f"{pid}@v{number}" for pid, number in wanted.items()]
+            docs = {doc["posting_id"]: doc for doc in find_by_ids(db, VERSIONS, ids, projection)}
+            lower: dict[str, int] = {}
+            for pid, number in wanted.items():
+                doc = docs.get(pid)
+                if doc is not None and doc["first_seen_at"] < end:
+                    found[pid].insert(0, doc)
+                if (doc is None or doc["first_seen_at"] >= start) and number > 1:
+                    lower[pid] = number - 1
+            wanted = lower
+        for posting, _ in chunk:
+            yield posting, found[posting["_id"]]
 
 
 def _date_or_none(value: Any) -> date | None:
@@ -118,7 +180,7 @@ def first_seen(
     """
     import pandas as pd
 
-    from jobtracker.store.queries import mentioning_versions, postings_by_id
+    from jobtracker.store.queries import POSTINGS, find_by_ids, mentioning_versions
 
     searched = resolve_fields(fields)
     regex = compile_phrase(phrase)
@@ -162,7 +224,7 @@ def first_seen(
         and (until is None or utc_date(row["first_seen"]) <= until)
     ]
     by_id = {row["posting_id"]: row for row in rows}
-    for posting in postings_by_id(db, by_id, POSTING_STATE):
+    for posting in find_by_ids(db, POSTINGS, by_id, POSTING_STATE):
         row = by_id[posting["_id"]]
         row["posting_first_seen"] = posting.get("first_seen_at")
         row["status"] = posting.get("status")
@@ -215,14 +277,10 @@ def iter_active(
     keep: VersionFilter | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Rows of :func:`active`, streamed in posting id order."""
-    from jobtracker.store.queries import postings_open_between, versions_seen_before
-
     keep = keep or VersionFilter()
     start, end = day_start(on), day_start(on + ONE_DAY)
     wanted = _mentioning_ids(db, phrase, fields, end) if phrase else None
-    postings = postings_open_between(db, start, end, POSTING_STATE)
-    versions = versions_seen_before(db, end, VERSION_LISTING)
-    for posting, posting_versions in join_versions(postings, versions):
+    for posting, posting_versions in postings_with_versions(db, start, end, VERSION_LISTING):
         if not is_open_on(posting, on):
             continue
         version = current_version(posting_versions, on)
@@ -311,8 +369,6 @@ def iter_panel(
     """One row per posting per day open within ``since..until`` (default: all observed days),
     with the version current that day; ordered by posting id, then date. With ``phrase``, a
     ``mentions`` column tells whether that version mentions it. Streamed."""
-    from jobtracker.store.queries import postings_open_between, versions_seen_before
-
     keep = keep or VersionFilter()
     since, until = resolve_range(db, since, until)
     if since is None or until is None:
@@ -320,9 +376,7 @@ def iter_panel(
     start, end = day_start(since), day_start(until + ONE_DAY)
     wanted = _mentioning_ids(db, phrase, fields, end) if phrase else None
     projection = {**LIGHT_VERSION_FIELDS, "snapshot.posted_date": 1}
-    postings = postings_open_between(db, start, end, POSTING_STATE)
-    versions = versions_seen_before(db, end, projection)
-    for posting, posting_versions in join_versions(postings, versions):
+    for posting, posting_versions in postings_with_versions(db, start, end, projection):
         pid = posting["_id"]
         first_seen = _date_or_none(posting.get("first_seen_at"))
         for segment in segments(posting, posting_versions, since, until):

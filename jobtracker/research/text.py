@@ -9,7 +9,12 @@ separates words: ``C++`` is found in ``C++ developer``, ``vision`` is found in
 
 The same regex string is sent to MongoDB (PCRE on MongoDB 7, java.util.regex on the test
 server): it uses only literal characters, ``\\s`` and negative look-arounds with a character
-class, which mean the same in all three engines.
+class, which mean the same in all three engines. The pattern starts with the phrase's first
+character, and the "not preceded by a word character" look-behind follows it
+(``r(?<![W]r)ekognition(?![W])``, W the word characters): the same matches as a leading
+look-behind, but an engine that tries every position (java.util.regex) rejects most positions
+on one character instead of evaluating the look-behind first, which made a scan of every
+version's texts about five times slower.
 """
 
 from __future__ import annotations
@@ -40,8 +45,10 @@ def phrase_pattern(phrase: str) -> str:
     words = phrase.split()
     if not words:
         raise ValueError("the phrase is empty")
-    body = r"\s+".join(re.escape(word) for word in words)
-    return f"(?<![{WORD_CHARS}]){body}(?![{WORD_CHARS}])"
+    first, rest = re.escape(words[0][0]), words[0][1:]
+    body = r"\s+".join([re.escape(rest), *(re.escape(word) for word in words[1:])])
+    # (?<![W])X... written as X(?<![W]X)...: the same matches, found faster (module docstring).
+    return f"{first}(?<![{WORD_CHARS}]{first}){body}(?![{WORD_CHARS}])"
 
 
 def compile_phrase(phrase: str) -> re.Pattern[str]:

@@ -1,16 +1,19 @@
 """Keyword trend: per period, the open postings whose then-current version mentions a phrase.
 
-The work is split between MongoDB and one streaming pass:
+The work is split between MongoDB and one pass over the candidates:
 
-1. MongoDB finds the versions that mention the phrase (the regex runs in the server), keeping
-   only ``(posting_id, version)``: these postings are the candidates.
-2. For the candidates only, the postings' spans and their versions' light fields (dates and the
-   grouping fields, never the texts) are streamed, sorted by posting id, and merge-joined.
+1. MongoDB finds the versions that mention the phrase (the regex runs in the server, one scan
+   of the texts), returning their light fields (dates and the grouping fields, never the
+   texts): these postings are the candidates.
+2. The candidates' postings (spans, version count) are looked up by ``_id``, and so are their
+   versions that do not mention the phrase (``<posting>@v<n>``): only postings with several
+   versions have any (:func:`~jobtracker.store.queries.find_by_ids`).
 3. Each posting is cut into :class:`~jobtracker.research.timeline.Segment` s (open days with one
    current version); the periods each segment touches are counted once per posting.
 
-Memory is bounded by the number of (posting, version) pairs that mention the phrase plus one
-posting's versions, never by the size of the store.
+Memory is bounded by the candidates (their postings' spans and their versions' light fields),
+never by the size of the store; the cost grows with the versions scanned by the regex and the
+versions touched, not with days x postings (docs/research.md, "Performance").
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ from jobtracker.research.timeline import (
     ONE_DAY,
     Segment,
     day_start,
-    join_versions,
     period_range,
     periods_overlapping,
     segments,
@@ -47,7 +49,7 @@ if TYPE_CHECKING:
 WHILE_OPEN = "mentioned_while_open"
 EVER = "ever_mentioned"
 METRICS = (WHILE_OPEN, EVER)
-POSTING_FIELDS = {"first_seen_at": 1, "last_seen_at": 1, "spans": 1}
+POSTING_FIELDS = {"first_seen_at": 1, "last_seen_at": 1, "spans": 1, "version": 1}
 
 
 def observed_days(db: Database) -> tuple[date | None, date | None]:
@@ -115,7 +117,13 @@ def trend_counts(
     keep: VersionFilter | None = None,
 ) -> tuple[Counter[tuple[str, date, str | None]], date | None, date | None]:
     """The raw counts behind :func:`trend` (and the resolved since/until)."""
-    from jobtracker.store.queries import mentioning_versions, postings_by_id, versions_of
+    from jobtracker.store.queries import (
+        POSTINGS,
+        VERSIONS,
+        find_by_ids,
+        mentioning_versions,
+        version_ids,
+    )
 
     if freq not in FREQS:
         raise ValueError(f"unknown frequency {freq!r} (choose from {', '.join(FREQS)})")
@@ -128,18 +136,34 @@ def trend_counts(
     if since is None or until is None:
         return counter.counts, since, until
     end = day_start(until + ONE_DAY)
-    mentioning: dict[str, set[int]] = {}
+    # 1. The versions that mention the phrase, with their light fields.
+    versions: dict[str, dict[int, Mapping[str, Any]]] = {}
     for doc in mentioning_versions(
-        db, pattern, searched, projection={"posting_id": 1, "version": 1}, seen_before=end
+        db, pattern, searched, projection=LIGHT_VERSION_FIELDS, seen_before=end, sort=False
     ):
-        mentioning.setdefault(doc["posting_id"], set()).add(int(doc["version"]))
-    if not mentioning:
+        versions.setdefault(doc["posting_id"], {})[int(doc["version"])] = doc
+    if not versions:
         return counter.counts, since, until
-    postings = postings_by_id(db, mentioning, POSTING_FIELDS)
-    versions = versions_of(db, mentioning, LIGHT_VERSION_FIELDS)
-    for posting, posting_versions in join_versions(postings, versions):
-        numbers = mentioning[posting["_id"]]
-        counter.add(segments(posting, posting_versions, since, until), numbers, min(numbers))
+    mentioning = {pid: set(numbers) for pid, numbers in versions.items()}
+    # 2. Their postings, and the versions of those postings that do not mention it.
+    postings = list(find_by_ids(db, POSTINGS, versions, POSTING_FIELDS))
+    others = [
+        vid
+        for posting in postings
+        for vid in version_ids(posting["_id"], int(posting.get("version") or 0))
+        if int(vid.rsplit("@v", 1)[1]) not in versions[posting["_id"]]
+    ]
+    for doc in find_by_ids(db, VERSIONS, others, LIGHT_VERSION_FIELDS):
+        versions[doc["posting_id"]][int(doc["version"])] = doc
+    # 3. Segments and counts, one posting at a time. Versions past the posting's ``version``
+    # are orphans (written by a run that has not, or never, moved the posting to them).
+    for posting in postings:
+        pid = posting["_id"]
+        last = int(posting.get("version") or 0) or max(versions[pid])
+        kept = [versions[pid][n] for n in sorted(versions[pid]) if n <= last]
+        numbers = {n for n in mentioning[pid] if n <= last}
+        if numbers:
+            counter.add(segments(posting, kept, since, until), numbers, min(numbers))
     return counter.counts, since, until
 
 

@@ -388,8 +388,11 @@ class PostingStore:
 
     def _write_versions(self, pending: _Pending) -> tuple[set[str], dict[str, datetime]]:
         """Insert new versions; return the postings whose new version lost a race, and the
-        first-seen times of first versions adopted from an earlier writer."""
+        first-seen times of first versions adopted from an earlier writer. Then mark the
+        superseded versions, and those of postings reopened unchanged (current again)."""
         if not pending.versions:
+            if pending.superseded:  # a reopened posting's version, on a page of no new version
+                self._bulk(self.versions, pending.superseded)
             return set(), {}
         previous = {}
         needs_diff = [doc for doc in pending.versions if doc["version"] > 1]

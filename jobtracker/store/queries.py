@@ -9,13 +9,21 @@ Every query here runs on MongoDB 7 and on mongo-java-server (the test server): o
 
 Streaming: functions that may touch every posting or version return cursors sorted by posting
 id, so callers can merge-join postings with their versions one posting at a time and keep
-memory flat. ``$in`` lists are sent in chunks (``CHUNK``) to bound the size of one query.
+memory flat.
+
+Lookups by id (:func:`find_by_ids`) are ``$in`` queries on ``_id`` in chunks of ``CHUNK``:
+an index lookup per id on MongoDB and on the test server alike (which checks each document it
+finds against the whole list, so long lists cost the square of their length). A version's
+``_id`` is ``<posting>@v<n>``, so a posting's versions are looked up by ``_id`` too: the test
+server ignores the ``(posting_id, version)`` index, and answers a ``posting_id`` ``$in`` with
+a full scan that compares every document with the whole list (a year of history: 24 s for a
+trend). See docs/research.md, "Performance".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
@@ -24,7 +32,7 @@ from pymongo.database import Database
 from jobtracker.store.connection import POSTINGS, RUNS, VERSIONS, open_database
 
 #: Ids per ``$in`` query.
-CHUNK = 500
+CHUNK = 250
 #: Documents per cursor batch (one round trip); whole documents (texts) come in smaller ones.
 BATCH = 2000
 TEXT_BATCH = 300
@@ -39,14 +47,31 @@ def mention_filter(pattern: str, fields: Sequence[str], prefix: str = "snapshot.
 
 
 def observed_bounds(db: Database) -> tuple[datetime | None, datetime | None]:
-    """The first ``first_seen_at`` and the last ``last_seen_at`` of all postings (indexed)."""
-    first = db[POSTINGS].find_one(
-        {"first_seen_at": {"$ne": None}}, {"first_seen_at": 1}, sort=[("first_seen_at", ASCENDING)]
-    )
-    last = db[POSTINGS].find_one(
-        {"last_seen_at": {"$ne": None}}, {"last_seen_at": 1}, sort=[("last_seen_at", DESCENDING)]
-    )
-    return (first or {}).get("first_seen_at"), (last or {}).get("last_seen_at")
+    """The first ``first_seen_at`` and the last ``last_seen_at`` of all postings (indexed).
+
+    Each is first looked for near the first / last run's start (``crawl_runs.started_at``):
+    when a posting lies there the extreme is among those postings, so the server sorts a day's
+    postings instead of the whole store (the test server sorts without its indexes); else the
+    whole collection is searched.
+    """
+    runs = db[RUNS]
+    first_run = runs.find_one({}, {"started_at": 1}, sort=[("started_at", ASCENDING)])
+    last_run = runs.find_one({}, {"started_at": 1}, sort=[("started_at", DESCENDING)])
+    near = timedelta(days=1)
+    bounds = []
+    for name, order, run, guess in (
+        ("first_seen_at", ASCENDING, first_run, lambda t: {"$lt": t + near}),
+        ("last_seen_at", DESCENDING, last_run, lambda t: {"$gte": t - near}),
+    ):
+        found = None
+        if run is not None and run.get("started_at") is not None:
+            found = db[POSTINGS].find_one(
+                {name: guess(run["started_at"])}, {name: 1}, sort=[(name, order)]
+            )
+        if found is None:
+            found = db[POSTINGS].find_one({name: {"$ne": None}}, {name: 1}, sort=[(name, order)])
+        bounds.append((found or {}).get(name))
+    return bounds[0], bounds[1]
 
 
 def mentioning_versions(
@@ -57,18 +82,20 @@ def mentioning_versions(
     projection: Projection = None,
     seen_before: datetime | None = None,
     sort_by_first_seen: bool = False,
+    sort: bool = True,
 ) -> Iterator[dict]:
     """Versions whose snapshot mentions the phrase (the regex runs inside MongoDB).
 
-    Sorted by ``(posting_id, version)``, or by ``(first_seen_at, posting_id, version)``.
+    Sorted by ``(posting_id, version)``, or by ``(first_seen_at, posting_id, version)``, or
+    (``sort=False``) in the server's order.
     """
     query: dict[str, Any] = mention_filter(pattern, fields)
     if seen_before is not None:
         query = {"$and": [query, {"first_seen_at": {"$lt": seen_before}}]}
-    sort = [("posting_id", ASCENDING), ("version", ASCENDING)]
+    order = [("posting_id", ASCENDING), ("version", ASCENDING)]
     if sort_by_first_seen:
-        sort = [("first_seen_at", ASCENDING), *sort]
-    return db[VERSIONS].find(query, projection, sort=sort, batch_size=BATCH)
+        order = [("first_seen_at", ASCENDING), *order]
+    return db[VERSIONS].find(query, projection, sort=order if sort else None, batch_size=BATCH)
 
 
 def _chunks(ids: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
@@ -82,39 +109,55 @@ def _chunks(ids: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
         yield chunk
 
 
-def versions_of(db: Database, posting_ids: Iterable[str], projection: Projection) -> Iterator[dict]:
-    """All versions of the given postings, sorted by ``(posting_id, version)`` overall."""
-    for chunk in _chunks(sorted(set(posting_ids))):
-        yield from db[VERSIONS].find(
-            {"posting_id": {"$in": chunk}},
-            projection,
-            sort=[("posting_id", ASCENDING), ("version", ASCENDING)],
-            batch_size=BATCH,
-        )
-
-
-def postings_by_id(db: Database, ids: Iterable[str], projection: Projection) -> Iterator[dict]:
-    """The given postings, sorted by ``_id`` overall."""
+def find_by_ids(
+    db: Database, collection: str, ids: Iterable[str], projection: Projection
+) -> Iterator[dict]:
+    """The documents of ``collection`` whose ``_id`` is in ``ids``, in no particular order
+    (``$in`` on ``_id``, ``CHUNK`` ids per query)."""
     for chunk in _chunks(sorted(set(ids))):
-        yield from db[POSTINGS].find(
-            {"_id": {"$in": chunk}}, projection, sort=[("_id", ASCENDING)], batch_size=BATCH
-        )
+        yield from db[collection].find({"_id": {"$in": chunk}}, projection, batch_size=BATCH)
+
+
+def version_ids(posting_id: str, versions: int) -> list[str]:
+    """The ``_id`` s of versions 1..``versions`` of a posting."""
+    return [f"{posting_id}@v{n}" for n in range(1, versions + 1)]
+
+
+def versions_current_between(
+    db: Database, start: datetime, end: datetime, projection: Projection
+) -> Iterator[dict]:
+    """The versions that may be current on a day in ``[start, end)``, sorted by
+    ``(posting_id, version)``: first seen before ``end`` and last seen (superseded, or their
+    posting closed) at ``start`` or later, or still current (``last_seen_at`` null). The
+    research code looks up by ``_id`` what a store that breaks that rule leaves out."""
+    return db[VERSIONS].find(
+        {
+            "first_seen_at": {"$lt": end},
+            "$or": [{"last_seen_at": {"$gte": start}}, {"last_seen_at": None}],
+        },
+        projection,
+        sort=[("posting_id", ASCENDING), ("version", ASCENDING)],
+        batch_size=BATCH,
+    )
 
 
 def open_between_filter(start: datetime, end: datetime) -> dict:
     """Postings with a span that overlaps ``[start, end)``.
 
     A closed span ends at its ``to``; a span still open (``to: null``) at the posting's
-    ``last_seen_at`` (only the last span can be open).
+    ``last_seen_at`` (only the last span can be open). Every span lies between the posting's
+    ``first_seen_at`` and ``last_seen_at``: those bounds let MongoDB use their indexes.
     """
     return {
+        "first_seen_at": {"$lt": end},
+        "last_seen_at": {"$gte": start},
         "$or": [
             {"spans": {"$elemMatch": {"from": {"$lt": end}, "to": {"$gte": start}}}},
             {
                 "spans": {"$elemMatch": {"from": {"$lt": end}, "to": None}},
                 "last_seen_at": {"$gte": start},
             },
-        ]
+        ],
     }
 
 
@@ -124,16 +167,6 @@ def postings_open_between(
     """Postings open at some time in ``[start, end)``, sorted by ``_id``."""
     return db[POSTINGS].find(
         open_between_filter(start, end), projection, sort=[("_id", ASCENDING)], batch_size=BATCH
-    )
-
-
-def versions_seen_before(db: Database, end: datetime, projection: Projection) -> Iterator[dict]:
-    """Every version first seen before ``end``, sorted by ``(posting_id, version)`` (streamed)."""
-    return db[VERSIONS].find(
-        {"first_seen_at": {"$lt": end}},
-        projection,
-        sort=[("posting_id", ASCENDING), ("version", ASCENDING)],
-        batch_size=BATCH,
     )
 
 
@@ -213,6 +246,7 @@ def iter_runs(db: Database) -> Iterator[dict]:
 
 __all__ = [
     "drop_collections",
+    "find_by_ids",
     "find_postings",
     "get_run",
     "has_data",
@@ -224,10 +258,9 @@ __all__ = [
     "observed_bounds",
     "open_between_filter",
     "open_database",
-    "postings_by_id",
     "postings_open_between",
     "recent_runs",
-    "versions_of",
+    "version_ids",
+    "versions_current_between",
     "versions_of_posting",
-    "versions_seen_before",
 ]
