@@ -19,10 +19,9 @@ its own minute past the hour.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -130,8 +129,13 @@ class _Drafter:
     def sentences(self, group: str, kind: str, lo: int, hi: int) -> list[str]:
         bank = phrases.GROUPS[group][kind]
         picked = self.rng.sample(bank, min(len(bank), self.rng.randint(lo, hi)))
-        return [s.replace("{product}", "Amazon").replace("{org}", "Amazon").replace("{city}", "")
-                for s in picked]  # fmt: skip
+        fill = {"{product}": "Amazon", "{org}": "Amazon", "{city}": ""}
+        out = []
+        for sentence in picked:
+            for key, value in fill.items():
+                sentence = sentence.replace(key, value)
+            out.append(sentence)
+        return out
 
     def texts(self, group: str, mentions: frozenset[str]) -> tuple[str, str, str]:
         intro = self.sentences(group, "intro", 3, 5)
@@ -406,16 +410,6 @@ def _run(day: int) -> dict[str, Any]:
         "finish_reason": "finished",
         "complete": True,
     }
-
-
-def digest(postings: Iterable[PostingTruth]) -> str:
-    """A fingerprint of a history's truth (to check that a seed draws the same history)."""
-    h = hashlib.sha256()
-    for p in postings:
-        h.update(f"{p.number}:{p.minute}:{p.seen}:".encode())
-        for day, content in p.revisions:
-            h.update(f"{day}:{content}".encode())
-    return h.hexdigest()
 
 
 __all__ = [
