@@ -34,7 +34,7 @@ from jobtracker.run import key_stats
 from jobtracker.sources import source_named
 from jobtracker.store import PageResult, PostingStore, RunOutcome, spool
 from jobtracker.store.connection import DEFAULT_DATABASE
-from jobtracker.store.lifecycle import GuardSettings, closure_blocker
+from jobtracker.store.lifecycle import GuardSettings
 from jobtracker.store.mongo import RunIdTaken
 from jobtracker.store.recovery import recover
 from jobtracker.store.runs import RunEnd, finish_run
@@ -402,12 +402,8 @@ class MongoStorePipeline:
             plan_reason=run.ledger.plan_reason,
         )
         update, recorded = finish_run(self.store, self.var_dir, outcome, end, self.guards)
-        closure = update.get("closure") or {}
-        if closure.get("held") or (
-            closure.get("blocked_reason") and closure_blocker(outcome) is None
-        ):
-            # A guard, not the run's own state, kept closures back (strict exit status 3).
-            guarded = closure.get("blocked_reason") or closure.get("held_reason")
+        guarded = (update.get("closure") or {}).get("guarded")
+        if guarded:  # a guard kept closures back (strict exit status 3)
             self.crawler.stats.set_value("jobtracker/closures/guarded", guarded)
         if not recorded:
             self.crawler.stats.set_value("jobtracker/store/failed", True)

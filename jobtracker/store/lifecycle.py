@@ -134,11 +134,15 @@ class ClosurePlan:
     open_in_scope: int = 0
     blocked_reason: str | None = None
     held_reasons: list[str] = field(default_factory=list)
+    guarded: str | None = None
+    """Why a guard, not the run's own state, kept closures back (the run guard blocked them,
+    or the scope or day guard held some); None otherwise."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "applied": self.blocked_reason is None,
             "blocked_reason": self.blocked_reason,
+            "guarded": self.guarded,
             "open_in_scope": self.open_in_scope,
             "marked_missing": len(self.mark_missing),
             "closed": len(self.close),
@@ -190,6 +194,7 @@ def plan_closures(
             f"would be marked missing or closed (limit {limit:.0f}); a site change or a silent "
             "failure looks like this, so nothing was changed"
         )
+        plan.guarded = plan.blocked_reason
         plan.mark_missing = []
         return plan
     held_before = [p for p in due if p.get("closure_held")]
@@ -197,6 +202,7 @@ def plan_closures(
     closing = _apply_scope_loss_guard(closing, held_before, board, guards, plan)
     closing = _apply_day_guard(closing, held_before, board, guards, plan)
     plan.close = [p["_id"] for p in held_before + closing]
+    plan.guarded = "; ".join(plan.held_reasons) or None
     return plan
 
 
