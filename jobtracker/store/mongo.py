@@ -54,7 +54,14 @@ CLOSURE_FIELDS = (
     "version",
 )
 #: A posting's missing-streak fields, cleared when it is seen again or closed.
-MISSING_FIELDS = ("missing_since", "missing_last_at", "missing_run_id", "missing_count")
+MISSING_FIELDS = (
+    "missing_since",
+    "missing_last_at",
+    "missing_run_id",
+    "missing_count",
+    "closure_held",
+)
+CLEAR_MISSING = dict.fromkeys(MISSING_FIELDS, "")
 
 
 class RunIdTaken(Exception):
@@ -303,7 +310,7 @@ class PostingStore:
             {"_id": pid},
             {
                 "$max": {"last_seen_at": seen_at, "observed_at": seen_at},
-                "$unset": {**dict.fromkeys(MISSING_FIELDS, ""), "closure_held": ""},
+                "$unset": CLEAR_MISSING,
                 "$set": {"last_run_id": run_id},
             },
         )
@@ -546,7 +553,7 @@ class PostingStore:
                             "closed_run_id": run.run_id,
                             f"spans.{last_span}.to": doc["last_seen_at"],
                         },
-                        "$unset": {**dict.fromkeys(MISSING_FIELDS, ""), "closure_held": ""},
+                        "$unset": CLEAR_MISSING,
                         **observed,
                     },
                 )
