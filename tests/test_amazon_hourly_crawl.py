@@ -6,13 +6,17 @@ script, obtain their token and make their own GraphQL calls, as on the real site
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pymongo.database import Database
 from scrapy.utils.defer import deferred_f_from_coro_f
 
+from jobtracker.extensions import format_summary
+from jobtracker.normalize import classify_role
 from jobtracker.spiders.amazon_hourly import AmazonHourlySpider
 from tests.support.crawling import CrawlResult, run_crawl
 from tests.support.history import day_clock, expected_history, store_mismatches
@@ -54,10 +58,11 @@ def partitions(result: CrawlResult) -> dict[str, bool]:
 
 
 @deferred_f_from_coro_f
-async def test_the_browser_crawl_collects_every_site_exactly(start_sim) -> None:
+async def test_the_browser_crawl_collects_every_site_exactly(start_sim, tmp_path: Path) -> None:
     sim = start_sim(size=300, seed=31, hourly_size=400)
     truth = sim.truth(source=HOURLY, jobs=True)
-    result = await crawl_hourly(sim)
+    summary_file = tmp_path / "summary.json"
+    result = await crawl_hourly(sim, settings={"JOBTRACKER_SUMMARY_FILE": str(summary_file)})
 
     assert result.finish_reason == "finished"
     assert result.stats["jobtracker/run_complete"] is True
@@ -72,7 +77,8 @@ async def test_the_browser_crawl_collects_every_site_exactly(start_sim) -> None:
         assert item.source == HOURLY and item.raw == want["card"]
         assert item.country_codes == [want["country_code"]]
         assert item.locations[0]["city"] == want["card"]["city"]
-        assert item.role_family["role_family"] == "operations_fulfillment", item.title
+        family = classify_role(None, None, None, item.title).role_family
+        assert family is not None and item.role_family["role_family"] == family, item.title
         [pay] = item.pay
         assert (pay["min"], pay["max"], pay["currency"]) == (
             want["card"]["totalPayRateMin"],
@@ -81,6 +87,12 @@ async def test_the_browser_crawl_collects_every_site_exactly(start_sim) -> None:
         )
         assert pay["period"] == "hour"
         assert item.url.endswith(f"/app#/jobDetail?jobId={item.source_id}&locale={item.locale}")
+    # The summary gives the hourly source's role-family coverage a line of its own.
+    summary = json.loads(summary_file.read_text())
+    assert summary["role_family_by_source"] == {
+        HOURLY: {"resolved": len(truth), "total": len(truth)}
+    }
+    assert f"role family: 100.0 % of {len(truth)} {HOURLY} postings" in format_summary(summary)
     stats = result.stats
     assert stats["playwright/browser_count"] == 1
     assert stats["playwright/context_count"] == len(SITES)  # one context per site, closed after
