@@ -7,7 +7,7 @@ family), postings missed by one run (still open), closed and reopened postings. 
 force never reads the store: it replays the lifecycle rules over the days each posting was
 seen, takes the content current on each day from the truth, matches phrases with its own
 tokenizer, and counts day by day. ``trend`` (every frequency, by country, role family and
-none), ``active`` and the panel must equal it in every cell.
+none), ``active``, the panel and ``first-seen`` must equal it in every cell.
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ from jobsim.history import (
     PostingTruth,
     generate,
     run_start,
+    sighting,
     write_history,
 )
 from jobtracker.normalize import classify_role
-from jobtracker.research import active, export, panel, trend
+from jobtracker.research import active, export, first_seen, panel, trend
 from jobtracker.store.verify import verify_store
 
 DAYS, BOARD, SEED = 60, 3000, 7
@@ -155,6 +156,29 @@ class Truth:
                 )
         return rows
 
+    def first_seen(self, phrase: str) -> dict[str, tuple]:
+        """Per posting that ever mentioned the phrase: its first mentioning version (number,
+        first sighting, title, country), whether its last version still mentions it, the
+        posting's first sighting and status."""
+        rows = {}
+        for posting in self.postings:
+            number = next(
+                (n for n, (_, c) in enumerate(posting.revisions, 1) if mentions(c, phrase)), None
+            )
+            if number is None:
+                continue
+            day, content = posting.revisions[number - 1]
+            rows[posting.pid] = (
+                number,
+                sighting(day, posting.minute),
+                content.title,
+                content.country_code,
+                mentions(posting.revisions[-1][1], phrase),
+                sighting(posting.seen[0], posting.minute),
+                "closed" if posting.seen[-1] < DAYS - 2 else "open",
+            )
+        return rows
+
 
 @pytest.fixture(scope="module")
 def scale(mongo_uri: str) -> Iterator[tuple[object, Truth]]:
@@ -267,3 +291,46 @@ def test_panel_equals_the_brute_force(scale, tmp_path) -> None:
     assert {(d.date(), pid) for d, pid in zip(part["date"], part["posting_id"], strict=True)} == {
         key for key in want if since <= key[0] <= until
     }
+
+
+def test_first_seen_equals_the_brute_force(scale) -> None:
+    db, truth = scale
+    by_pid = {p.pid: p for p in truth.postings}
+    covered: Counter = Counter()
+    for phrase in (*PHRASES, "manager"):
+        want = truth.first_seen(phrase)
+        # What could go wrong: the phrase added by a later edit (the first mentioning version
+        # is not version 1), dropped again (mentions_now false), a posting closed and reopened.
+        covered["added later"] += sum(row[0] > 1 for row in want.values())
+        covered["dropped"] += sum(not row[4] for row in want.values())
+        covered["reopened"] += sum(
+            any(b - a > 2 for a, b in itertools.pairwise(by_pid[pid].seen)) for pid in want
+        )
+        frame = first_seen(db, phrase)
+        got = {
+            row["posting_id"]: (
+                row["version"],
+                row["first_seen"].to_pydatetime(),
+                row["title"],
+                row["country_code"],
+                bool(row["mentions_now"]),
+                row["posting_first_seen"].to_pydatetime(),
+                row["status"],
+            )
+            for row in frame.to_dict("records")
+        }
+        assert want and len(got) == len(frame), phrase
+        wrong = sorted(pid for pid in set(got) | set(want) if got.get(pid) != want.get(pid))
+        assert got == want, (phrase, [(pid, got.get(pid), want.get(pid)) for pid in wrong[:5]])
+        # Earliest first, and each snippet shows the phrase.
+        order = list(zip(frame["first_seen"], frame["posting_id"], strict=True))
+        assert order == sorted(order), phrase
+        assert all(mentions_text(text, phrase) for text in frame["snippet"]), phrase
+        # since/until keep the postings whose first mention falls in the range.
+        since, until = day_date(20), day_date(33)
+        part = first_seen(db, phrase, since=since, until=until)
+        assert set(part["posting_id"]) == {
+            pid for pid, row in want.items() if since <= row[1].date() <= until
+        }, phrase
+    for what in ("added later", "dropped", "reopened"):
+        assert covered[what] >= 3, covered
