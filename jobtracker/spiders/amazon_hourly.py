@@ -21,7 +21,6 @@ once and the page asked again.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -32,28 +31,32 @@ import scrapy
 from twisted.python.failure import Failure
 
 from jobtracker.arguments import AmazonHourlyArgs
+from jobtracker.browser import (
+    PageCallError,
+    PageWatch,
+    SiteSession,
+    accept_consent,
+    close_page,
+    context_options,
+    open_session,
+)
 from jobtracker.items import JobPosting
 from jobtracker.partitions import ROOT_KEY, Partition, PartitionState
 from jobtracker.site_status import block_reason, browser_unreachable_reason
 from jobtracker.sources.amazon_hourly import (
     HOURLY_SITES,
     NAME,
-    OPERATION,
     PARTITION_DIMENSION,
     CardsPayloadError,
     HourlySite,
     JobCardsPage,
-    SearchTemplate,
     around,
     card_to_item,
     country_wide,
     parse_job_cards_payload,
     parse_schedule_cards_payload,
     schedule_request,
-    template_from_capture,
-    template_from_contract,
     tiling_points,
-    token_of,
 )
 from jobtracker.spiders.base import TrackedSpider
 
@@ -65,30 +68,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
-#: The consent dialog's "Accept all" button (docs/sites.md).
-CONSENT_BUTTON = 'button[data-test-id="consentBtn"]'
-#: Where the page keeps its anonymous token.
-TOKEN_STORAGE_KEY = "sessionToken"
-
-#: Runs inside the page: one HTTP call with the page's cookies, aborted after ``timeout`` ms;
-#: resolves to ``{status, type, text}`` (status 0 and ``error`` when no answer came).
-FETCH_JS = """
-async ({url, method, headers, body, timeout}) => {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeout);
-  try {
-    const response = await fetch(url, {method, headers, body, credentials: "include",
-                                       cache: "no-store", signal: controller.signal});
-    return {status: response.status, type: response.headers.get("content-type") || "",
-            text: await response.text()};
-  } catch (error) {
-    return {status: 0, type: "", text: "",
-            error: controller.signal.aborted ? "timeout" : String(error)};
-  } finally {
-    clearTimeout(timer);
-  }
-}
-"""
 
 
 def abort_unneeded_request(request: BrowserRequest) -> bool:
@@ -96,104 +75,8 @@ def abort_unneeded_request(request: BrowserRequest) -> bool:
     return request.resource_type in ("image", "media", "font")
 
 
-class ListingError(Exception):
-    """A page of a site's listing could not be obtained; ``kind`` names the stats counter."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-
-
 class GeoRefused(Exception):
     """The site refused a query for its whole country (it wants a geo clause)."""
-
-
-@dataclass
-class PageWatch:
-    """What the page asks for by itself: its first search call and its token endpoint.
-
-    Registered as the page's ``request`` handler before navigation."""
-
-    search: asyncio.Future[BrowserRequest] = field(
-        default_factory=lambda: asyncio.get_event_loop().create_future()
-    )
-    token_url: str | None = None
-
-    def on_request(self, request: BrowserRequest) -> None:
-        path = request.url.split("?", 1)[0]
-        if request.method == "GET" and path.endswith("/api/csrf"):
-            self.token_url = request.url
-        elif (
-            request.method == "POST"
-            and path.endswith("/graphql")
-            and OPERATION in (request.post_data or "")
-            and not self.search.done()
-        ):
-            self.search.set_result(request)
-
-
-@dataclass
-class SiteSession:
-    """Calls made from inside one site's page, under its token (renewed once when refused)."""
-
-    page: Page
-    template: SearchTemplate
-    token_url: str | None
-    timeout: float
-
-    async def call(self, url: str, method: str, headers: dict[str, str], body: Any) -> Any:
-        """One ``fetch`` from the page; ``{status, type, text[, error]}``."""
-        arguments = {
-            "url": url,
-            "method": method,
-            "headers": headers,
-            "body": None if body is None else json.dumps(body),
-            "timeout": int(self.timeout * 1000),
-        }
-        try:
-            return await asyncio.wait_for(
-                self.page.evaluate(FETCH_JS, arguments), self.timeout + 10
-            )
-        except Exception as exc:  # the page crashed or closed, or the browser is gone
-            raise ListingError("graphql_failed", f"the page could not call: {exc}") from None
-
-    async def renew_token(self) -> str:
-        """A new anonymous token from the endpoint the page took its own from."""
-        if self.token_url is None:
-            raise ListingError("token", "the page fetched no anonymous token to renew")
-        answer = await self.call(self.token_url, "GET", {}, None)
-        try:
-            token = json.loads(answer["text"])["token"]
-        except (ValueError, KeyError, TypeError):
-            token = None
-        if answer["status"] != 200 or not isinstance(token, str) or not token:
-            raise ListingError("token", f"token endpoint answered HTTP {answer['status']}")
-        self.template = self.template.with_token(token)
-        return token
-
-    async def ask(self, body: dict[str, Any], what: str) -> str:
-        """POST ``body`` to the site's GraphQL endpoint and return the answer's text; a refused
-        token (401, or a 403 that may be one) is renewed once and the call made again."""
-        renewed = False
-        while True:
-            answer = await self.call(self.template.url, "POST", self.template.headers, body)
-            status = answer["status"]
-            if status == 0:
-                kind = "timeout" if answer.get("error") == "timeout" else "graphql_failed"
-                raise ListingError(kind, f"no answer to {what}: {answer.get('error')}")
-            if status in (401, 403) and not renewed:
-                logger.info("%s answered HTTP %d: renewing the token once", what, status)
-                await self.renew_token()
-                renewed = True
-                continue
-            blocked = block_reason(status, answer["type"], answer["text"].encode())
-            if blocked is not None:
-                raise ListingError("blocked", f"blocked: {blocked} for {what}")
-            if status == 401:
-                raise ListingError("token", f"{what}: the renewed token was refused too")
-            if status not in (200, 400):
-                raise ListingError("graphql_failed", f"{what} answered HTTP {status}")
-            return answer["text"]
 
 
 @dataclass
@@ -275,9 +158,6 @@ class AmazonHourlySpider(TrackedSpider):
         """Open the site's job search in a fresh browser context that looks like a visitor's
         (user agent, locale, time zone), watching the calls the page makes."""
         watch = PageWatch()
-        context: dict[str, Any] = {"locale": site.locale, "timezone_id": site.timezone}
-        if self.browser_user_agent:
-            context["user_agent"] = self.browser_user_agent
         return scrapy.Request(
             site.search_url(self.origin(site)),
             callback=self.parse_site,
@@ -289,7 +169,7 @@ class AmazonHourlySpider(TrackedSpider):
                 "playwright": True,
                 "playwright_include_page": True,
                 "playwright_context": f"hourly-{site.key}-{self.run.run_id}",
-                "playwright_context_kwargs": context,
+                "playwright_context_kwargs": context_options(site, self.browser_user_agent),
                 "playwright_page_event_handlers": {"request": watch.on_request},
                 "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded"},
             },
@@ -307,7 +187,7 @@ class AmazonHourlySpider(TrackedSpider):
         try:
             async for item in self.read_site(listing, page, response.meta["watch"]):
                 yield item
-        except ListingError as exc:
+        except PageCallError as exc:
             self.fail_site(listing, exc.kind, str(exc))
         finally:
             await close_page(page)
@@ -316,7 +196,16 @@ class AmazonHourlySpider(TrackedSpider):
     async def read_site(
         self, listing: SiteListing, page: Page, watch: PageWatch
     ) -> AsyncIterator[JobPosting]:
-        session = await self.open_session(listing.site, page, watch)
+        session = await open_session(
+            listing.site,
+            page,
+            watch,
+            f"{self.origin(listing.site)}/graphql",
+            first_call_timeout=self.first_call_timeout,
+            timeout=self.response_timeout,
+        )
+        if session.template.taken_from == "contract":
+            self.crawler.stats.inc_value("jobtracker/hourly/contract_requests")
         await accept_consent(page)
         variables = country_wide(session.template.variables)
         query = {
@@ -340,34 +229,6 @@ class AmazonHourlySpider(TrackedSpider):
             self.crawler.stats.inc_value("jobtracker/hourly/tiled_sites")
         async for item in self.read_tiles(listing, session, variables, query):
             yield item
-
-    async def open_session(self, site: HourlySite, page: Page, watch: PageWatch) -> SiteSession:
-        """The listing request to replay: the page's own first search call, or (when the page
-        makes none, as behind the US site's location modal) the documented one under the
-        page's token."""
-        try:
-            request = await asyncio.wait_for(asyncio.shield(watch.search), self.first_call_timeout)
-        except TimeoutError:
-            request = None
-        if request is not None:
-            template = template_from_capture(
-                request.url, await request.all_headers(), request.post_data
-            )
-            if template is not None:
-                return SiteSession(page, template, watch.token_url, self.response_timeout)
-            logger.warning("Site %s: the page's search call is not readable", site.key)
-        logger.info(
-            "Site %s: the page made no search call within %g s; using the documented request",
-            site.key,
-            self.first_call_timeout,
-        )
-        self.crawler.stats.inc_value("jobtracker/hourly/contract_requests")
-        token = await stored_token(page)
-        template = template_from_contract(site, f"{self.origin(site)}/graphql", token or "")
-        session = SiteSession(page, template, watch.token_url, self.response_timeout)
-        if token is None:
-            await session.renew_token()
-        return session
 
     async def read_chain(
         self,
@@ -395,7 +256,7 @@ class AmazonHourlySpider(TrackedSpider):
                 if next_token is None and state.pages_ok == 0:
                     state.pages_planned -= 1  # a refused query, not a lost page
                     raise GeoRefused("; ".join(result.errors))
-                raise ListingError("graphql_errors", f"{'; '.join(result.errors)} (page {number})")
+                raise PageCallError("graphql_errors", f"{'; '.join(result.errors)} (page {number})")
             seen_at = self.run.clock.now()
             ids = []
             for card in result.cards:
@@ -476,7 +337,7 @@ class AmazonHourlySpider(TrackedSpider):
                         return  # max_pages stopped it: the tiling does not cover
             except GeoRefused as exc:
                 if state.pages_ok:
-                    raise ListingError("graphql_errors", f"a tile was refused: {exc}") from None
+                    raise PageCallError("graphql_errors", f"a tile was refused: {exc}") from None
                 logger.warning("Site %s refuses tiles of %g mi (%s)", site.key, radius, exc)
                 radius /= 2
                 continue
@@ -500,7 +361,7 @@ class AmazonHourlySpider(TrackedSpider):
         try:
             text = await session.ask(schedule_request(site, item.source_id), item.source_id)
             schedules = parse_schedule_cards_payload(text)
-        except (ListingError, CardsPayloadError) as exc:
+        except (PageCallError, CardsPayloadError) as exc:
             logger.warning("Schedules of %s not read: %s", item.source_id, exc)
             self.crawler.stats.inc_value("jobtracker/hourly/schedules_failed")
             return None
@@ -564,33 +425,4 @@ def parse_page(text: str, number: int) -> JobCardsPage:
     try:
         return parse_job_cards_payload(text)
     except CardsPayloadError as exc:
-        raise ListingError("malformed_json", f"{exc} (page {number})") from None
-
-
-async def stored_token(page: Page) -> str | None:
-    """The anonymous token the page keeps in ``localStorage``, if any."""
-    try:
-        value = await page.evaluate(f"() => localStorage.getItem({TOKEN_STORAGE_KEY!r})")
-    except Exception:  # a page without storage access
-        return None
-    return token_of(value) or (value if isinstance(value, str) and value else None)
-
-
-async def accept_consent(page: Page) -> None:
-    """Accept the consent dialog if it covers the page (as a visitor would); nothing if the
-    site shows none."""
-    button = page.locator(CONSENT_BUTTON)
-    try:
-        if await button.count() and await button.first.is_visible():
-            await button.first.click(timeout=5000)
-    except Exception as exc:  # the dialog went away meanwhile
-        logger.debug("The consent dialog could not be accepted: %s", exc)
-
-
-async def close_page(page: Page) -> None:
-    """Close a page and its browser context (one context per site and run)."""
-    try:
-        await page.close()
-        await page.context.close()
-    except Exception as exc:  # the browser may already be gone at shutdown
-        logger.debug("Closing a browser page failed: %s", exc)
+        raise PageCallError("malformed_json", f"{exc} (page {number})") from None
