@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +24,7 @@ from jobtracker.sources.amazon_hourly import (
 )
 
 if TYPE_CHECKING:
-    from playwright.async_api import Page
+    from playwright.async_api import Browser, Page
     from playwright.async_api import Request as BrowserRequest
 
 logger = logging.getLogger(__name__)
@@ -222,3 +224,17 @@ async def close_page(page: Page) -> None:
         await page.context.close()
     except Exception as exc:  # the browser may already be gone at shutdown
         logger.debug("Closing a browser page failed: %s", exc)
+
+
+@asynccontextmanager
+async def chromium(launch: dict[str, Any]) -> AsyncIterator[Browser]:
+    """A Chromium launched with Playwright's ``launch`` options, closed on the way out (for a
+    caller without Scrapy: the probe)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(**launch)
+        try:
+            yield browser
+        finally:
+            await browser.close()

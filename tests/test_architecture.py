@@ -44,6 +44,7 @@ LAYERS = {
     # scrapyd nodes, and the live site's contract checked before scheduling on them
     "jobtracker.deploy": "deploy",
     "jobtracker.probe": "deploy",
+    "jobtracker.probe_hourly": "deploy",
     # the command line
     "jobtracker.cli": "cli",
     "jobtracker.__main__": "cli",
