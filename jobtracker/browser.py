@@ -148,7 +148,9 @@ class SiteSession:
             if status == 401:
                 raise PageCallError("token", f"{what}: the renewed token was refused too")
             if status not in (200, 400):
-                raise PageCallError("graphql_failed", f"{what} answered HTTP {status}")
+                said = error_messages(answer["text"])
+                message = f"{what} answered HTTP {status}" + (f": {said}" if said else "")
+                raise PageCallError("graphql_failed", message)
             return answer["text"]
 
 
@@ -195,6 +197,16 @@ async def open_session(
     if token is None:
         await session.renew_token()
     return session
+
+
+def error_messages(text: str) -> str:
+    """The ``errors`` of a GraphQL answer, in one line ("" if the text has none)."""
+    try:
+        errors = json.loads(text).get("errors") or []
+    except (ValueError, AttributeError):
+        return ""
+    messages = [str(e.get("message") if isinstance(e, dict) else e) for e in errors]
+    return "; ".join(messages)[:300]
 
 
 async def stored_token(page: Page) -> str | None:
