@@ -6,6 +6,7 @@ page's origin, cookies (the WAF's) and token go with them. No Scrapy here: the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -31,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 #: The consent dialog's "Accept all" button (docs/sites.md).
 CONSENT_BUTTON = 'button[data-test-id="consentBtn"]'
+#: Seconds a page that went quiet without a search call is still given to make one.
+QUIET_GRACE = 1.5
 #: Where the page keeps its anonymous token.
 TOKEN_STORAGE_KEY = "sessionToken"
 
@@ -154,6 +157,28 @@ class SiteSession:
             return answer["text"]
 
 
+async def first_search_call(page: Page, watch: PageWatch, timeout: float) -> BrowserRequest | None:
+    """The page's first search call; None once the page has gone quiet without making one
+    (no network activity for half a second, then ``QUIET_GRACE`` s more), or after
+    ``timeout`` s."""
+
+    async def quiet() -> None:
+        with contextlib.suppress(Exception):  # a closed page: the grace still applies
+            await page.wait_for_load_state("networkidle", timeout=timeout * 1000)
+        await asyncio.sleep(QUIET_GRACE)
+
+    waiting = asyncio.ensure_future(quiet())
+    try:
+        await asyncio.wait(
+            {asyncio.shield(watch.search), waiting},
+            timeout=timeout,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+    finally:
+        waiting.cancel()
+    return watch.search.result() if watch.search.done() else None
+
+
 def context_options(site: HourlySite, user_agent: str | None) -> dict[str, Any]:
     """A browser context that looks like a visitor's of ``site``: its locale and time zone, and
     a real browser's user agent (the sites refuse HeadlessChrome's)."""
@@ -173,12 +198,9 @@ async def open_session(
     timeout: float,
 ) -> SiteSession:
     """The listing request to replay: the page's own first search call, or, when the page makes
-    none within ``first_call_timeout`` s (the US site's location modal holds it back), the
-    documented one to ``graphql_url`` under the page's token."""
-    try:
-        request = await asyncio.wait_for(asyncio.shield(watch.search), first_call_timeout)
-    except TimeoutError:
-        request = None
+    none (the US site's location modal holds it back), the documented one to ``graphql_url``
+    under the page's token."""
+    request = await first_search_call(page, watch, first_call_timeout)
     if request is not None:
         template = template_from_capture(
             request.url, await request.all_headers(), request.post_data

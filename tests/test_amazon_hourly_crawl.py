@@ -20,10 +20,8 @@ from tests.support.history import day_clock, expected_history, store_mismatches
 
 HOURLY = "amazon_hourly"
 SITES = ("US", "CA", "UK", "IE")
-#: The default politeness between pages (JOBTRACKER_HOURLY_PAGE_DELAY = 1 s) is kept; the wait
-#: for a page's own search call (the US modal holds it back) is shortened.
-BROWSER_SETTINGS = {"JOBTRACKER_HOURLY_RESPONSE_TIMEOUT": 10,
-                    "JOBTRACKER_HOURLY_FIRST_CALL_TIMEOUT": 4}  # fmt: skip
+#: The project's defaults (a 1 s pause between pages) but a shorter wait for a silent answer.
+BROWSER_SETTINGS = {"JOBTRACKER_HOURLY_RESPONSE_TIMEOUT": 10}
 FAST = {"JOBTRACKER_HOURLY_PAGE_DELAY": 0}
 #: The card fields a researcher would call a job's offer (what the store versions).
 OFFER = ("jobTitle", "jobType", "employmentType", "locationName", "postalCode",

@@ -105,7 +105,7 @@ class AmazonHourlySpider(TrackedSpider):
         super().configure(settings)
         self.response_timeout = settings.getfloat("JOBTRACKER_HOURLY_RESPONSE_TIMEOUT", 30.0)
         self.page_delay = settings.getfloat("JOBTRACKER_HOURLY_PAGE_DELAY", 1.0)
-        self.first_call_timeout = settings.getfloat("JOBTRACKER_HOURLY_FIRST_CALL_TIMEOUT", 10.0)
+        self.first_call_timeout = settings.getfloat("JOBTRACKER_HOURLY_FIRST_CALL_TIMEOUT", 15.0)
         self.schedule_delay = settings.getfloat("JOBTRACKER_HOURLY_SCHEDULE_DELAY", 0.25)
         self.tile_radius_mi = settings.getfloat("JOBTRACKER_HOURLY_TILE_RADIUS_MI", 100.0)
         self.max_tiles = settings.getint("JOBTRACKER_HOURLY_MAX_TILES", 2000)
