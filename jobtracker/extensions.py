@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -93,6 +94,7 @@ class CrawlRunExtension:
             "plan_reason": run.ledger.plan_reason,
             "partitions": run.ledger.summary(),
             "coverage": coverage(stats),
+            "role_family_by_source": role_family_by_source(stats),
             "stats": key_stats(stats),
         }
 
@@ -133,6 +135,40 @@ def coverage(stats: dict[str, Any]) -> dict[str, dict[str, float | int]]:
     return figures
 
 
+#: Stats keys ``ROLE_FAMILY_BY_SOURCE + "<source>/mapped"`` (and ``/unmapped``) count the
+#: postings of each source with (without) a role family; the pipeline drops the ``jobtracker/``.
+ROLE_FAMILY_BY_SOURCE = "role_family/by_source/"
+
+
+def role_family_by_source(stats: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """Per source (sorted by name): postings with a role family (``resolved``) of ``total``."""
+    prefix = f"jobtracker/{ROLE_FAMILY_BY_SOURCE}"
+    figures: dict[str, dict[str, int]] = {}
+    for key, value in stats.items():
+        if not key.startswith(prefix) or not isinstance(value, int):
+            continue
+        source, _, outcome = key[len(prefix) :].rpartition("/")
+        if not source or outcome not in ("mapped", "unmapped"):
+            continue
+        figure = figures.setdefault(source, {"resolved": 0, "total": 0})
+        figure["total"] += value
+        if outcome == "mapped":
+            figure["resolved"] += value
+    return {source: figures[source] for source in sorted(figures) if figures[source]["total"]}
+
+
+def format_role_family_coverage(source: str, resolved: int, total: int) -> str:
+    """``"role family: 99.6 % of 412 amazon_hourly postings"``.
+
+    The share is rounded down to a tenth of a percent: 100.0 % means every posting, and any
+    posting without a family shows (99.96 % prints as 99.9 %).
+    """
+    if total <= 0:
+        return f"role family: no {source} postings"
+    tenths = 1000 * resolved // total
+    return f"role family: {tenths // 10}.{tenths % 10} % of {total} {source} postings"
+
+
 def format_summary(summary: dict[str, Any]) -> list[str]:
     """Human-readable lines of a crawl summary (pure, for the log and the CLI)."""
     partitions = summary["partitions"]
@@ -156,6 +192,8 @@ def format_summary(summary: dict[str, Any]) -> list[str]:
                 for name, figure in summary["coverage"].items()
             )
         )
+    for source, figure in (summary.get("role_family_by_source") or {}).items():
+        lines.append(format_role_family_coverage(source, figure["resolved"], figure["total"]))
     lines.append(f"  {'partition':<60} {'promised':>9} {'fetched':>8}  status")
     for p in partitions:
         status = "complete" if p["complete"] else "INCOMPLETE " + "; ".join(p["problems"][:3])

@@ -25,7 +25,7 @@ from scrapy.exceptions import CloseSpider, DontCloseSpider, DropItem, NotConfigu
 from scrapy.utils.asyncio import run_in_thread, sleep
 from scrapy.utils.defer import deferred_from_coro
 
-from jobtracker.extensions import crawl_run, run_finalized
+from jobtracker.extensions import ROLE_FAMILY_BY_SOURCE, crawl_run, run_finalized
 from jobtracker.items import JobPosting
 from jobtracker.normalize import classify_role, html_to_text, primary_location
 from jobtracker.normalize.text import clean_title
@@ -124,13 +124,18 @@ class LocationPipeline(_ItemPipeline):
 
 
 class RoleFamilyPipeline(_ItemPipeline):
-    """A standard role family and SOC code beside Amazon's own labels (kept verbatim)."""
+    """A standard role family and SOC code beside Amazon's own labels (kept verbatim).
+
+    Counts mapped/unmapped postings in all and per source (the crawl summary prints each
+    source's coverage on its own line)."""
 
     def process_item(self, item: JobPosting) -> JobPosting:
         labels = source_named(item.source).role_labels(item.raw)
         classification = classify_role(*labels, item.title)
         item.role_family = classification.as_dict()
-        self.count("role_family/mapped" if classification.role_family else "role_family/unmapped")
+        outcome = "mapped" if classification.role_family else "unmapped"
+        self.count(f"role_family/{outcome}")
+        self.count(f"{ROLE_FAMILY_BY_SOURCE}{item.source}/{outcome}")
         return item
 
 

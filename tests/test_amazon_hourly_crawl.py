@@ -6,14 +6,18 @@ script, obtain their token and make their own GraphQL calls, as on the real site
 
 from __future__ import annotations
 
+import json
 import socket
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pymongo.database import Database
 from scrapy.utils.defer import deferred_f_from_coro_f
 
+from jobtracker.extensions import format_summary
+from jobtracker.normalize import classify_role
 from jobtracker.spiders.amazon_hourly import AmazonHourlySpider
 from tests.support.crawling import CrawlResult, run_crawl
 from tests.support.history import day_clock, expected_history, store_mismatches
@@ -72,13 +76,14 @@ def by_site(ids: list[str]) -> Counter[str]:
 
 
 @deferred_f_from_coro_f
-async def test_the_crawl_lists_every_posting_of_each_country(start_sim) -> None:
+async def test_the_crawl_lists_every_posting_of_each_country(start_sim, tmp_path: Path) -> None:
     """The UIs ask near a place and hide private schedules and past start dates; the crawl
     still lists every posting of every country, at the default pause between pages."""
     sim = start_sim(size=300, seed=31, hourly_size=400)
     truth = sim.truth(source=HOURLY, jobs=True)
     assert any(t["private_schedule"] for t in truth), "some postings must be private schedules"
-    result = await crawl_hourly(sim)
+    summary_file = tmp_path / "summary.json"
+    result = await crawl_hourly(sim, settings={"JOBTRACKER_SUMMARY_FILE": str(summary_file)})
 
     assert result.finish_reason == "finished"
     assert result.stats["jobtracker/run_complete"] is True
@@ -90,14 +95,20 @@ async def test_the_crawl_lists_every_posting_of_each_country(start_sim) -> None:
         assert item.source == HOURLY and item.raw == want["card"]
         assert item.country_codes == [want["country_code"]]
         assert item.locations[0]["city"] == want["card"]["city"]
+        family = classify_role(None, None, None, item.title).role_family
+        assert family is not None and item.role_family["role_family"] == family, item.title
         [pay] = item.pay
         assert (pay["min"], pay["max"], pay["currency"]) == (
             want["card"]["totalPayRateMin"],
             want["card"]["totalPayRateMax"],
             want["card"]["currencyCode"],
         )
-    families = [item.role_family for item in result.items]
-    assert sum(bool(f and f.get("role_family")) for f in families) >= 0.99 * len(families)
+    # The summary gives the hourly source's role-family coverage a line of its own.
+    summary = json.loads(summary_file.read_text())
+    assert summary["role_family_by_source"] == {
+        HOURLY: {"resolved": len(truth), "total": len(truth)}
+    }
+    assert f"role family: 100.0 % of {len(truth)} {HOURLY} postings" in format_summary(summary)
     for site in SITES:
         state = site_state(result, site)
         query = state.query

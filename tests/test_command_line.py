@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from jobtracker.extensions import format_role_family_coverage
+
 ROOT = Path(__file__).resolve().parents[1]
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "MONGO_URI="]
 
@@ -32,6 +34,10 @@ def test_scrapy_crawl_writes_json_lines_and_says_history_is_off(sim, tmp_path: P
     assert "history tracking is OFF" in done.stderr
     assert "Crawl summary" in done.stderr and "COMPLETE" in done.stderr
     postings = [json.loads(line) for line in output.read_text().splitlines()]
+    mapped = sum(bool(p["role_family"]["role_family"]) for p in postings)
+    line = format_role_family_coverage("amazon_jobs", mapped, len(postings))
+    assert f"] INFO: {line}\n" in done.stderr  # the corporate source's own coverage line
+    assert "amazon_hourly postings" not in done.stderr
     assert postings and all("rekognition" in json.dumps(p["raw"]).lower() for p in postings)
     assert {"source_id", "url", "raw", "locations", "role_family", "posted_date"} <= set(
         postings[0]

@@ -99,7 +99,7 @@ def test_every_known_category_maps_to_its_family(
     assert result.basis == "job_category"
     assert result.soc_code == soc
     assert (result.soc_title is None) is (soc is None)
-    assert result.classifier_version == CLASSIFIER_VERSION == "role-family/2"
+    assert result.classifier_version == CLASSIFIER_VERSION == "role-family/3"
 
 
 @pytest.mark.parametrize(
@@ -149,7 +149,7 @@ def test_real_samples() -> None:
         "15-1252",
         "Software Developers",
         "job_category",
-        "role-family/2",
+        "role-family/3",
     )
     ops = job("search_sample_1_facets_hits10000.json")
     result = classify_role(
@@ -336,7 +336,7 @@ def test_as_dict_is_plain_json() -> None:
         "soc_code": "23-1011",
         "soc_title": "Lawyers",
         "basis": "job_category",
-        "classifier_version": "role-family/2",
+        "classifier_version": "role-family/3",
     }
 
 
@@ -407,3 +407,121 @@ def test_hourly_warehouse_titles_get_the_material_movers_soc_code(title: str) ->
     assert (result.role_family, result.soc_code) == ("operations_fulfillment", "53-7062")
     manager = classify_role(None, None, None, "Area Manager - Fulfillment Center Associates")
     assert manager.soc_code is None  # a manager is no material mover
+
+
+# --- the hourly-jobs sites' real titles (issue 13) ---------------------------------------------
+
+#: Titles as the hourly sites (hiring.amazon.com, hiring.amazon.ca, jobsatamazon.co.uk,
+#: jobs.amazon.ie) write them, with their prefixes, shift/season/bonus/location suffixes and
+#: US, CA, UK and IE spellings -> (role family, SOC code).
+OPS, TRANSPORT, SERVICE = "operations_fulfillment", "transportation_logistics", "customer_service"
+MOVERS, ORDER_FILLERS = "53-7062", "53-7065"
+HOURLY_TITLES: list[tuple[str, str, str | None]] = [
+    ("Warehouse Associate", OPS, MOVERS),
+    ("Amazon Warehouse Associate - Nights", OPS, MOVERS),
+    ("Amazon Warehouse Associate (Part Time)", OPS, MOVERS),
+    ("Amazon Warehouse Associate - $500 sign-on bonus", OPS, MOVERS),
+    ("Warehouse Associate - Mississauga, ON", OPS, MOVERS),
+    ("Fulfillment Center Associate", OPS, MOVERS),
+    ("Amazon Fulfillment Center Associate - Seasonal (Part Time)", OPS, MOVERS),
+    ("Fulfilment Centre Associate", OPS, MOVERS),
+    ("Amazon Fulfilment Centre Operative - Nights", OPS, MOVERS),
+    ("Amazon Fulfillment Centre Warehouse Associate", OPS, MOVERS),
+    ("Sortation Associate", OPS, MOVERS),
+    ("Amazon Sortation Center Associate - Sign-on bonus up to $3,000", OPS, MOVERS),
+    ("Sortation Centre Associate", OPS, MOVERS),
+    ("Sort Center Associate", OPS, MOVERS),
+    ("Delivery Station Associate", OPS, MOVERS),
+    ("Amazon Delivery Station Associate - Seasonal", OPS, MOVERS),
+    ("Delivery Station Warehouse Operative", OPS, MOVERS),
+    ("Amazon Air Associate", OPS, MOVERS),
+    ("Amazon Air Associate - Cincinnati/Northern Kentucky Air Hub", OPS, MOVERS),
+    ("Air Hub Associate (Part Time)", OPS, MOVERS),
+    ("Grocery Shopper", OPS, ORDER_FILLERS),
+    ("Fresh Shopper", OPS, ORDER_FILLERS),
+    ("Amazon Fresh Shopper - Part Time", OPS, ORDER_FILLERS),
+    ("Whole Foods Market Shopper", OPS, ORDER_FILLERS),
+    ("Whole Foods Shopper (Part Time)", OPS, ORDER_FILLERS),
+    ("Amazon Grocery Shopper $500 sign-on bonus", OPS, ORDER_FILLERS),
+    ("Seasonal Associate", OPS, MOVERS),
+    ("Amazon Seasonal Associate - Nights", OPS, MOVERS),
+    ("Seasonal Warehouse Operative", OPS, MOVERS),
+    ("Warehouse Operative", OPS, MOVERS),
+    ("Amazon Warehouse Operative - Seasonal", OPS, MOVERS),
+    ("Warehouse Operative - Dublin", OPS, MOVERS),
+    ("Warehouse Team Member", OPS, MOVERS),
+    ("Amazon Warehouse Team Member", OPS, MOVERS),
+    ("Distribution Center Associate", OPS, MOVERS),
+    ("Distribution Centre Associate", OPS, MOVERS),
+    ("Customer Service Associate", SERVICE, "43-4051"),
+    ("Virtual Customer Service Associate", SERVICE, "43-4051"),
+    ("Customer Service Associate - Remote (Work From Home)", SERVICE, "43-4051"),
+    ("Amazon Customer Service Associate - Seasonal", SERVICE, "43-4051"),
+    ("Customer Service Associate - Fulfillment Center", SERVICE, "43-4051"),
+    ("Customer Service Associate - Retail Operations", SERVICE, "43-4051"),
+    ("Delivery Driver", TRANSPORT, "53-3033"),
+    ("Delivery Driver (DSP)", TRANSPORT, "53-3033"),
+    ("Amazon Delivery Driver - Delivery Service Partner", TRANSPORT, "53-3033"),
+    ("Delivery Driver - Delivery Station, Nights", TRANSPORT, "53-3033"),
+    ("Delivery Associate (DSP)", TRANSPORT, "53-3033"),
+    ("Yard Associate", TRANSPORT, None),
+    ("Amazon Yard Associate - Nights", TRANSPORT, None),
+    ("Yard Jockey", TRANSPORT, "53-7051"),
+    ("Yard Marshal", TRANSPORT, None),
+    ("Yard Marshall - Fulfilment Centre", TRANSPORT, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("title", "family", "soc"), HOURLY_TITLES, ids=[t[0] for t in HOURLY_TITLES]
+)
+def test_real_hourly_titles(title: str, family: str, soc: str | None) -> None:
+    result = classify_role(None, None, None, title)
+    assert (result.role_family, result.basis, result.soc_code) == (family, "title", soc)
+
+
+def test_hourly_title_table_is_large_and_spans_the_hourly_families() -> None:
+    assert len(HOURLY_TITLES) >= 40
+    assert {family for _, family, _ in HOURLY_TITLES} == {OPS, TRANSPORT, SERVICE}
+
+
+@pytest.mark.parametrize(
+    ("title", "family"),
+    [
+        ("Operations Manager, Customer Fulfillment", "operations_fulfillment"),
+        ("Software Development Engineer, Delivery Driver Experience", "software_engineering"),
+        ("Shopper Marketing Manager", "marketing_communications"),
+        ("Amazon Air Program Manager", "product_program_management"),
+        ("Senior Product Manager, Amazon Fresh Shopper Experience", "product_program_management"),
+        ("Audio DSP Engineer", None),
+    ],
+)
+def test_hourly_rules_leave_corporate_titles_alone(title: str, family: str | None) -> None:
+    assert classify_role(None, None, None, title).role_family == family
+
+
+def hourly_role_coverage(titles: list[str]) -> tuple[float, list[str]]:
+    """Share of ``titles`` with a role family, and the distinct titles without one."""
+    missing = [
+        title for title in titles if classify_role(None, None, None, title).role_family is None
+    ]
+    return 1 - len(missing) / len(titles), sorted(set(missing))
+
+
+def test_hourly_role_coverage_counts_what_has_no_family() -> None:
+    assert hourly_role_coverage(["Warehouse Associate", "Zookeeper"]) == (0.5, ["Zookeeper"])
+
+
+def test_at_least_99_percent_of_the_simulated_hourly_postings_get_a_role_family() -> None:
+    """Over whatever titles the simulated hourly world serves (its title tables may grow)."""
+    from jobsim.hourly import SITES, HourlyWorld
+
+    world = HourlyWorld(seed=13, size=2000)
+    titles = [record["title"] for day in (0, 90, 180) for record in world.truth(day)]
+    assert len(titles) > 1000
+    assert {record["site"] for record in world.truth(0)} == set(SITES)
+    share, missing = hourly_role_coverage(titles)
+    assert share >= 0.99, (share, missing)
+    # Every title of the tables, served or not yet, gets a family too.
+    tables = [title for site in SITES.values() for title, _ in site.titles]
+    assert hourly_role_coverage(tables)[1] == []
