@@ -240,15 +240,17 @@ async def stored_token(page: Page) -> str | None:
     return token_of(value) or (value if isinstance(value, str) and value else None)
 
 
-async def accept_consent(page: Page) -> None:
-    """Accept the consent dialog if it covers the page (as a visitor would); nothing if the
-    site shows none."""
+async def accept_consent(page: Page) -> bool:
+    """Accept the consent dialog if it covers the page, as a visitor would; False if the site
+    shows none (or it went away meanwhile)."""
     button = page.locator(CONSENT_BUTTON)
     try:
         if await button.count() and await button.first.is_visible():
             await button.first.click(timeout=5000)
+            return True
     except Exception as exc:  # the dialog went away meanwhile
         logger.debug("The consent dialog could not be accepted: %s", exc)
+    return False
 
 
 async def close_page(page: Page) -> None:

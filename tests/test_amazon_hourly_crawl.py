@@ -122,6 +122,7 @@ async def test_the_crawl_lists_every_posting_of_each_country(start_sim, tmp_path
     assert stats["playwright/context_count"] == len(SITES)
     assert stats["playwright/page_count/max_concurrent"] <= 2
     assert stats.get("jobtracker/hourly/contract_requests") == 1  # US only
+    assert stats["jobtracker/hourly/consent_accepted"] == len(SITES)  # each page's dialog
 
 
 @deferred_f_from_coro_f

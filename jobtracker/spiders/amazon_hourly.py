@@ -206,7 +206,8 @@ class AmazonHourlySpider(TrackedSpider):
         )
         if session.template.taken_from == "contract":
             self.crawler.stats.inc_value("jobtracker/hourly/contract_requests")
-        await accept_consent(page)
+        if await accept_consent(page):
+            self.crawler.stats.inc_value("jobtracker/hourly/consent_accepted")
         variables = country_wide(session.template.variables)
         query = {
             "mode": "country",
