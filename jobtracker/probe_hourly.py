@@ -92,7 +92,7 @@ async def probe_site(
                 site.search_url(origin), wait_until="domcontentloaded", timeout=timeout * 1000
             )
         except Exception as exc:
-            why = browser_unreachable_reason(str(exc)) or exc.__class__.__name__
+            why = browser_unreachable_reason(str(exc)) or str(exc).splitlines()[0][:120]
             add("page", "the job search loads", f"no answer: {why}", False, True)
             return checks
         status = response.status if response is not None else 0

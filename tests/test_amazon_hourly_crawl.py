@@ -313,7 +313,7 @@ async def test_a_site_that_fails_closes_none_of_its_postings(start_sim, mongo_db
     day4 = {t["job_id"] for t in sim.truth(day=4, source=HOURLY)}
     gone = {job: site for job, site in day0.items() if job not in day4}
     assert {"US", "CA"} <= set(gone.values()), "both sites must lose postings by day 4"
-    sim.set_faults(hourly_graphql_error=["CA"], hourly_error_after_pages=1)
+    sim.set_faults(hourly_graphql_error=["CA"])  # every page: 100 a page, one page for CA
     partial = await crawl_hourly(sim, settings=settings, _job="day4")
     assert partitions(partial)["CA"] is False and partitions(partial)["US"] is True
     missing = {doc["source_id"] for doc in mongo_db.postings.find({"missing_since": {"$ne": None}})}

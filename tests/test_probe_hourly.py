@@ -3,11 +3,11 @@ sites, each drift of the hourly contract named, a clear error for bad input."""
 
 from __future__ import annotations
 
+import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
-
-from jobtracker.probe_hourly import run_hourly_probe
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = ("page", "token", "search call", "whole country", "answer shape", "nextToken")
@@ -40,24 +40,30 @@ def test_healthy_hourly_sites_pass_every_check(sim) -> None:
 
 
 def test_each_hourly_drift_is_named(sim) -> None:
-    urls = dict(sim.hourly_urls())
     sim.set_faults(hourly_block=["UK"], hourly_require_geo={"IE": 100})
-    report = run_hourly_probe(["UK", "IE"], urls, timeout=15)
-    drifts = {check.name: check for check in report.checks if not check.ok}
-    assert set(drifts) == {"UK answer shape", "IE whole country"}, report.lines()
-    assert (
-        drifts["UK answer shape"].unsafe and "blocked: HTTP 403" in drifts["UK answer shape"].seen
-    )
-    assert not drifts["IE whole country"].unsafe  # the spider tiles such a site
-    assert "geoQueryClause is required" in drifts["IE whole country"].seen
-    assert report.verdict().endswith("unsafe to crawl or schedule: UK whole country")
+    done = jobtracker("probe", "--hourly", "--sites", "UK,IE", "--base-urls", base_urls(sim),
+                      "--timeout", "15", "--json")  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    drifts = {check["name"]: check for check in report["checks"] if check["status"] == "DRIFT"}
+    assert set(drifts) == {"UK whole country", "IE whole country"}, report
+    blocked = drifts["UK whole country"]
+    assert blocked["unsafe"] and "blocked: HTTP 403" in blocked["seen"]
+    assert not drifts["IE whole country"]["unsafe"]  # the spider tiles such a site
+    assert "geoQueryClause is required" in drifts["IE whole country"]["seen"]
+    # the tile the probe asks instead answers as expected
+    assert {c["name"]: c["status"] for c in report["checks"]}["IE answer shape"] == "OK"
+    assert report["verdict"].endswith("unsafe to crawl or schedule: UK whole country")
 
 
 def test_bad_input_and_an_unreachable_site(sim) -> None:
     bad = jobtracker("probe", "--hourly", "--sites", "JP")
     assert bad.returncode == 2 and bad.stderr.startswith("jobtracker probe: error:")
     assert "Traceback" not in bad.stderr
-    gone = jobtracker("probe", "--hourly", "--sites", "IE", "--base-urls",
-                      "IE=http://127.0.0.1:9", "--timeout", "5")  # fmt: skip
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    gone = jobtracker("probe", "--hourly", "--sites", "IE", "--base-urls", f"IE={closed}",
+                      "--timeout", "5")  # fmt: skip
     assert gone.returncode == 1
     assert "IE page" in gone.stdout and "no answer: connection refused" in gone.stdout
