@@ -171,7 +171,7 @@ async def probe_hourly(
     timeout: float,
 ) -> ProbeReport:
     """Probe each of ``sites`` in one Chromium (``launch``: Playwright's launch options)."""
-    report = ProbeReport("hourly sites " + ", ".join(sites), "-")
+    report = ProbeReport("each of the hourly sites " + ", ".join(sites), "-")
     async with chromium(launch) as browser:
         for key in sites:
             site = HOURLY_SITES[key]

@@ -34,7 +34,7 @@ def test_healthy_hourly_sites_pass_every_check(sim) -> None:
     assert all(row.endswith("OK") for row in rows), rows
     # the US page makes no search call behind its location modal: the documented one is used
     assert "none: the documented request is used" in next(r for r in rows if "US search" in r)
-    assert lines[-1].startswith("OK: hourly sites US, CA, UK, IE")
+    assert lines[-1].startswith("OK: each of the hourly sites US, CA, UK, IE answers as")
     counters = sim.state()["hourly"]["requests"]
     assert all(counters[site]["graphql"] <= 4 for site in ("US", "CA", "UK", "IE")), counters
 
