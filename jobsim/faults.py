@@ -128,6 +128,27 @@ class FaultConfig(BaseModel):
         description="with the two knobs above: pages 1..N of a search answer normally and only "
         "page N+1 on fails or hangs (page = position in the nextToken chain; None or 0: all)",
     )
+    hourly_token_ttl: int | None = Field(
+        None,
+        ge=0,
+        description="lifetime in seconds of the anonymous tokens the hourly auth origins issue "
+        "while set (exp = iat + ttl, whole seconds); None: 3600",
+    )
+    hourly_block: list[str] = Field(
+        default_factory=list,
+        description="hourly sites whose every GraphQL call answers the WAF's 403 HTML page (a "
+        "blocked client or IP), whatever the cookie",
+    )
+    hourly_appsync: list[str] = Field(
+        default_factory=list,
+        description="hourly sites whose page posts GraphQL to their cross-origin AppSync-like "
+        "origin (CORS, preflight); their own /graphql then answers 404",
+    )
+    hourly_require_geo: dict[str, float] = Field(
+        default_factory=dict,
+        description="per hourly site, the largest geoQueryClause distance in miles it accepts; "
+        "such a site answers 400 to a search without geoQueryClause or with a larger distance",
+    )
     # -- hostile content (security tests; jobsim/hostile.py, docs/security.md) -----
     hostile_postings: int = Field(
         0,
@@ -177,13 +198,26 @@ class FaultConfig(BaseModel):
             part.lower() in agent for part in self.blocked_user_agents if part
         )
 
-    @field_validator("hourly_graphql_error", "hourly_graphql_hang")
+    @field_validator(
+        "hourly_graphql_error",
+        "hourly_graphql_hang",
+        "hourly_block",
+        "hourly_appsync",
+        "hourly_require_geo",
+    )
     @classmethod
-    def _known_sites(cls, sites: list[str]) -> list[str]:
+    def _known_sites(cls, sites: Any) -> Any:
         unknown = sorted(set(sites) - set(SITE_KEYS))
         if unknown:
             raise ValueError(f"unknown hourly sites {unknown}; known: {list(SITE_KEYS)}")
         return sites
+
+    @field_validator("hourly_require_geo")
+    @classmethod
+    def _positive_distances(cls, limits: dict[str, float]) -> dict[str, float]:
+        if any(not v > 0 for v in limits.values()):
+            raise ValueError("hourly_require_geo distances must be positive (miles)")
+        return limits
 
     def hides(self, id_icims: str) -> bool:
         """Whether ``hide_fraction`` hides this posting (stable per fault_seed and id)."""

@@ -65,9 +65,23 @@ class Site:
     titles: tuple[tuple[str, str], ...]  # (jobTitle, jobContainerJobMetaL1)
     places: tuple[Place, ...]
     id_base: int
+    default_place: int  # index in ``places``: the SPA's default search place (30 mi around it)
 
 
+#: Titles (jobTitle, jobContainerJobMetaL1). The real titles of the evidence file come first
+#: (Warehouse Associate ... Yard Associate), then the older spellings the simulator served.
 _US_TITLES = (
+    ("Warehouse Associate", "Fulfillment Center"),
+    ("Fulfillment Center Associate", "Fulfillment Center"),
+    ("Sortation Associate", "Sortation Center"),
+    ("Delivery Station Associate", "Delivery Station"),
+    ("Amazon Air Associate", "Air Hub"),
+    ("Grocery Shopper", "Grocery"),
+    ("Fresh Shopper", "Grocery"),
+    ("Seasonal Associate", "Fulfillment Center"),
+    ("Customer Service Associate", "Customer Service"),
+    ("Delivery Driver (DSP)", "Delivery Service Partner"),
+    ("Yard Associate", "Yard"),
     ("Amazon Fulfillment Center Warehouse Associate", "Fulfillment Center"),
     ("Amazon Sortation Center Warehouse Associate", "Sortation Center"),
     ("Amazon Delivery Station Warehouse Associate", "Delivery Station"),
@@ -78,10 +92,17 @@ _US_TITLES = (
     ("Amazon Customer Fulfillment Associate", "Fulfillment Center"),
 )
 _CA_TITLES = (
+    ("Warehouse Associate", "Fulfillment Centre"),
+    ("Fulfillment Center Associate", "Fulfillment Centre"),
+    ("Sortation Associate", "Sortation Centre"),
+    ("Delivery Station Associate", "Delivery Station"),
+    ("Seasonal Associate", "Fulfillment Centre"),
+    ("Customer Service Associate", "Customer Service"),
+    ("Delivery Driver (DSP)", "Delivery Service Partner"),
+    ("Yard Associate", "Yard"),
     ("Amazon Fulfillment Centre Warehouse Associate", "Fulfillment Centre"),
     ("Amazon Sortation Centre Warehouse Associate", "Sortation Centre"),
     ("Amazon Delivery Station Warehouse Associate", "Delivery Station"),
-    ("Warehouse Associate", "Fulfillment Centre"),
 )
 _UK_TITLES = (
     ("Warehouse Operative", "Fulfilment Centre"),
@@ -89,11 +110,24 @@ _UK_TITLES = (
     ("Sortation Centre Warehouse Operative", "Sortation Centre"),
     ("Delivery Station Warehouse Operative", "Delivery Station"),
     ("Fulfilment Centre Warehouse Operative - Nights", "Fulfilment Centre"),
+    ("Sortation Associate", "Sortation Centre"),
+    ("Delivery Station Associate", "Delivery Station"),
+    ("Amazon Air Associate", "Air Hub"),
+    ("Fresh Shopper", "Grocery"),
+    ("Seasonal Associate", "Fulfilment Centre"),
+    ("Customer Service Associate", "Customer Service"),
+    ("Delivery Driver (DSP)", "Delivery Service Partner"),
+    ("Yard Associate", "Yard"),
 )
 _IE_TITLES = (
     ("Warehouse Operative", "Fulfilment Centre"),
     ("Amazon Warehouse Operative", "Fulfilment Centre"),
     ("Delivery Station Warehouse Operative", "Delivery Station"),
+    ("Warehouse Associate", "Fulfilment Centre"),
+    ("Delivery Station Associate", "Delivery Station"),
+    ("Seasonal Associate", "Fulfilment Centre"),
+    ("Customer Service Associate", "Customer Service"),
+    ("Yard Associate", "Yard"),
 )
 
 SITES: dict[str, Site] = {
@@ -140,6 +174,7 @@ SITES: dict[str, Site] = {
             Place("Salt Lake City", "UT", "84116", 40.7895, -111.9522, "Salt Lake City Area"),
         ),
         30000,
+        0,  # Kent, WA
     ),
     "CA": Site(
         "CA",
@@ -167,6 +202,7 @@ SITES: dict[str, Site] = {
             Place("Winnipeg", "MB", "R2R 0W8", 49.9290, -97.2250, "Winnipeg Area"),
         ),
         200,
+        0,  # Brampton, ON
     ),
     "UK": Site(
         "UK",
@@ -198,6 +234,7 @@ SITES: dict[str, Site] = {
             Place("Rugby", "Warwickshire", "CV23 0AL", 52.3800, -1.2300, "Coventry Area"),
         ),
         100,
+        0,
     ),
     "IE": Site(
         "IE",
@@ -220,11 +257,23 @@ SITES: dict[str, Site] = {
             Place("Drogheda", "County Louth", "A92 Y2X2", 53.7180, -6.3560, "North East"),
         ),
         50,
+        0,
     ),
 }
 
 #: Site keys in a fixed order.
 SITE_KEYS = tuple(SITES)
+
+_SHIFTS = (
+    "Sun-Wed 6:00 AM - 4:30 PM",
+    "Wed-Sat 6:00 AM - 4:30 PM",
+    "Mon-Fri 7:00 AM - 3:30 PM",
+    "Mon-Thu 6:00 PM - 4:30 AM",
+    "Thu-Sun 6:00 PM - 4:30 AM",
+    "Sat-Sun 10:00 AM - 10:30 PM",
+    "Mon-Fri 1:00 AM - 6:00 AM",
+    "Tue-Sat 12:00 PM - 8:30 PM",
+)
 
 JOB_TYPES = ("Full Time", "Part Time", "Flex Time", "Reduced Time")
 _JOB_TYPE_WEIGHTS = (50, 25, 15, 10)
@@ -237,13 +286,177 @@ def money(site: Site, amount: float | None) -> str | None:
     return f"{site.symbol}{amount:,.2f}"
 
 
-def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_MILE = 1.609344
+#: Share of postings with a private schedule, and with a first day on site in the past.
+PRIVATE_SHARE = 0.05
+PAST_FIRST_DAY_SHARE = 0.10
+
+
+def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle (haversine) distance in km between two ``(lat, lng)`` points."""
     la1, lo1, la2, lo2 = map(math.radians, (*a, *b))
     h = (
         math.sin((la2 - la1) / 2) ** 2
         + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
     )
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+_km = great_circle_km
+
+
+def to_km(distance: float, unit: str) -> float:
+    """``distance`` in ``unit`` ("mi" or "km") as km."""
+    return distance * KM_PER_MILE if unit == "mi" else distance
+
+
+class QueryError(ValueError):
+    """A ``searchJobRequest`` the server refuses (HTTP 400 with ``error_type``)."""
+
+    def __init__(self, message: str, error_type: str = "ValidationError") -> None:
+        super().__init__(message)
+        self.message = message
+        self.error_type = error_type
+
+
+@dataclass(frozen=True, slots=True)
+class GeoClause:
+    """A ``geoQueryClause``: a point and a great-circle radius."""
+
+    lat: float
+    lng: float
+    unit: str
+    distance: float
+
+    @property
+    def km(self) -> float:
+        """The radius in km."""
+        return to_km(self.distance, self.unit)
+
+    @property
+    def miles(self) -> float:
+        """The radius in miles."""
+        return self.km / KM_PER_MILE
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilter:
+    """What a ``searchJobRequest`` selects (the server honours exactly these)."""
+
+    geo: GeoClause | None = None
+    keywords: str = ""
+    private: frozenset[bool] | None = None  # allowed isPrivateSchedule values; None = all
+    start_date: dt.date | None = None  # firstDayOnSite >= start_date
+    end_date: dt.date | None = None  # firstDayOnSite <= end_date
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the filters look at, for one posting on one day."""
+
+    title: str
+    lat: float
+    lng: float
+    private: bool
+    first_day_on_site: dt.date
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise QueryError(f"{name} must be a number")
+    return float(value)
+
+
+def parse_geo(raw: Any) -> GeoClause | None:
+    """A ``geoQueryClause`` (None or absent: country-wide); QueryError if malformed."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise QueryError("geoQueryClause must be an object")
+    lat = _number(raw.get("lat"), "geoQueryClause.lat")
+    lng = _number(raw.get("lng"), "geoQueryClause.lng")
+    distance = _number(raw.get("distance"), "geoQueryClause.distance")
+    unit = raw.get("unit", "mi")
+    if unit not in ("mi", "km"):
+        raise QueryError('geoQueryClause.unit must be "mi" or "km"')
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise QueryError("geoQueryClause lat/lng out of range")
+    if distance <= 0:
+        raise QueryError("geoQueryClause.distance must be positive")
+    return GeoClause(lat, lng, unit, distance)
+
+
+def _date(value: Any, name: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise QueryError(f"{name} must be a date YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise QueryError(f"{name} must be a date YYYY-MM-DD") from None
+
+
+def _entries(req: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    raw = req.get(key)
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
+        raise QueryError(f"{key} must be a list of objects")
+    return raw
+
+
+def parse_filter(req: dict[str, Any]) -> SearchFilter:
+    """The filter of a ``searchJobRequest`` (pure); QueryError if a part is malformed.
+
+    Honoured: ``geoQueryClause``, ``keyWords``, ``containFilters`` ``isPrivateSchedule``,
+    ``dateFilters`` ``firstDayOnSite``. The other lists are checked for shape only."""
+    words = req.get("keyWords")
+    if words is None:
+        words = ""
+    if not isinstance(words, str):
+        raise QueryError("keyWords must be a string")
+    private: frozenset[bool] | None = None
+    for entry in _entries(req, "containFilters"):
+        if entry.get("key") != "isPrivateSchedule":
+            continue
+        vals = entry.get("val")
+        if not isinstance(vals, list) or not vals:
+            raise QueryError("containFilters isPrivateSchedule val must be a non-empty list")
+        got = {str(v).lower() for v in vals}
+        if not got <= {"true", "false"}:
+            raise QueryError('isPrivateSchedule values must be "true" or "false"')
+        allowed = frozenset(v == "true" for v in got)
+        private = allowed if private is None else private & allowed
+    start = end = None
+    for entry in _entries(req, "dateFilters"):
+        if entry.get("key") != "firstDayOnSite":
+            continue
+        rng = entry.get("range")
+        if not isinstance(rng, dict):
+            raise QueryError("dateFilters firstDayOnSite needs a range object")
+        start = _date(rng.get("startDate"), "firstDayOnSite.startDate")
+        end = _date(rng.get("endDate"), "firstDayOnSite.endDate")
+    for key in ("equalFilters", "rangeFilters", "orFilters", "sorters"):
+        _entries(req, key)
+    return SearchFilter(parse_geo(req.get("geoQueryClause")), words.strip(), private, start, end)
+
+
+def matches(f: SearchFilter, facts: Facts) -> bool:
+    """Whether a posting passes a filter (pure)."""
+    if f.keywords and f.keywords.lower() not in facts.title.lower():
+        return False
+    if f.private is not None and facts.private not in f.private:
+        return False
+    if f.start_date is not None and facts.first_day_on_site < f.start_date:
+        return False
+    if f.end_date is not None and facts.first_day_on_site > f.end_date:
+        return False
+    if f.geo is not None:
+        d = great_circle_km((f.geo.lat, f.geo.lng), (facts.lat, facts.lng))
+        return d <= f.geo.km + 1e-9
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +518,7 @@ class HourlyWorld:
         self._spec: dict[tuple[int, int], Spec] = {}
         self._card: dict[tuple[int, int], tuple[dict[str, Any], str]] = {}
         self._boards: dict[tuple[str, int], list[tuple[int, int]]] = {}
+        self._extra: dict[int, tuple[bool, int]] = {}
 
     @staticmethod
     def _targets(size: int) -> dict[str, int]:
@@ -608,6 +822,83 @@ class HourlyWorld:
             "advertisedPayFrequencyL10N": "hr",
         }
 
+    # -- filter facts and schedules ----------------------------------------------------------
+
+    def extra(self, idx: int) -> tuple[bool, int]:
+        """(private schedule, first day on site relative to the served day) of a posting: fixed
+        per posting, from its own RNG stream (about 5 % private, 10 % with a past first day)."""
+        got = self._extra.get(idx)
+        if got is None:
+            rng = random.Random(mix(self.seed, idx, "hourly-extra"))
+            private = rng.random() < PRIVATE_SHARE
+            past = rng.random() < PAST_FIRST_DAY_SHARE
+            offset = -rng.randint(1, 14) if past else rng.randint(0, 30)
+            got = (private, offset)
+            self._extra[idx] = got
+        return got
+
+    def place(self, idx: int) -> Place:
+        """The place of a posting (its lat/lng are the posting's)."""
+        return SITES[self._site[idx]].places[self.base(idx).place]
+
+    def first_day_on_site(self, idx: int, day: int) -> dt.date:
+        """The posting's first day on site as the site shows it on ``day``."""
+        return self.date_of(day) + dt.timedelta(days=self.extra(idx)[1])
+
+    def facts(self, idx: int, rev: int, day: int) -> Facts:
+        """What the search filters look at for a posting's revision on ``day``."""
+        p = self.place(idx)
+        return Facts(
+            title=self.spec(idx, rev).title,
+            lat=p.lat,
+            lng=p.lng,
+            private=self.extra(idx)[0],
+            first_day_on_site=self.first_day_on_site(idx, day),
+        )
+
+    def search(self, site: str, day: int, f: SearchFilter) -> list[tuple[int, int]]:
+        """The board of a site on ``day`` restricted to a filter, in the served order."""
+        return [p for p in self.board(site, day) if matches(f, self.facts(p[0], p[1], day))]
+
+    def schedule_cards(self, idx: int, rev: int) -> list[dict[str, Any]]:
+        """The ``searchScheduleCards`` cards of a revision: exactly its ``scheduleCount``,
+        deterministic per (jobId, revision)."""
+        b, s = self.base(idx), self.spec(idx, rev)
+        site, p = SITES[b.site], self.place(idx)
+        days = self.revisions(idx)[0]
+        since = self.date_of(days[rev - 1] if rev else max(self._spans[idx][0][0], -30))
+        rng = random.Random(mix(self.seed, idx, rev, "hourly-schedules"))
+        cards = []
+        for n in range(s.schedules):
+            shift = rng.choice(_SHIFTS)
+            hours = {"Full Time": 40, "Part Time": 20, "Flex Time": 12, "Reduced Time": 30}.get(
+                s.job_type, 40
+            ) + rng.choice((0, 0, -4, 4))
+            base_pay = round(rng.uniform(s.pay_min, s.pay_max) / 5) * 5 / 100
+            total = round(base_pay + (s.surge / 100 if s.surge else 0.0), 2)
+            cards.append(
+                {
+                    "scheduleId": f"SCH-{b.site}-{int(b.job_id[-10:]):010d}-{n + 1:03d}",
+                    "jobId": b.job_id,
+                    "scheduleText": f"{s.job_type}: {shift}",
+                    "hireStartDate": (since + dt.timedelta(days=rng.randint(3, 28))).isoformat(),
+                    "address": f"{p.city}, {p.state} {p.postal}",
+                    "basePay": base_pay,
+                    "basePayL10N": money(site, base_pay),
+                    "totalPayRate": total,
+                    "totalPayRateL10N": money(site, total),
+                    "hoursPerWeek": hours,
+                    "currencyCode": site.currency,
+                    "city": p.city,
+                    "state": p.state,
+                    "postalCode": p.postal,
+                    "employmentType": s.employment,
+                    "scheduleType": s.job_type,
+                    "firstDayOnSiteL10N": None,
+                }
+            )
+        return cards
+
     # -- boards and truth --------------------------------------------------------------------
 
     def board(self, site: str, day: int) -> list[tuple[int, int]]:
@@ -631,6 +922,7 @@ class HourlyWorld:
         rev = self.revision_at(idx, day)
         span = self.span_at(idx, day)
         site = SITES[self._site[idx]]
+        facts = self.facts(idx, rev, day)
         return {
             "job_id": self._job_ids[idx],
             "site": site.key,
@@ -639,6 +931,10 @@ class HourlyWorld:
             "title": self.spec(idx, rev).title,
             "span_start_day": span[0] if span else None,
             "first_day": self._spans[idx][0][0],
+            "private_schedule": facts.private,
+            "first_day_on_site": facts.first_day_on_site.isoformat(),
+            "lat": facts.lat,
+            "lng": facts.lng,
         }
 
     def truth(self, day: int, sites: tuple[str, ...] = SITE_KEYS) -> list[dict[str, Any]]:

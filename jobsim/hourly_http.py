@@ -1,32 +1,44 @@
-"""HTTP layer of the simulated hourly sites: one loopback origin per country site.
+"""HTTP layer of the simulated hourly sites (docs/simulator_hourly.md): per country site three
+loopback origins, each on its own port:
 
-Each origin serves ``/robots.txt``, the SPA shell ``/app`` and its script ``/app.js``
-(``hourly_spa``), ``POST /api/anonymous-session`` (a random token the server remembers) and
-``POST /graphql`` (``searchJobCardsByLocation`` only, AppSync-style errors). Everything else is
-404. ``HourlySites`` owns the origins; ``SimServer`` starts and stops it with the corporate site
-and hands it the served day and the fault config.
+* the **site origin**: ``/robots.txt``, the shell ``/app`` (sets the ``aws-waf-token``,
+  ``hvh-country-code`` and ``hvh-locale`` cookies), ``/app.js`` (``hourly_spa``) and the
+  same-origin ``POST /graphql`` (``searchJobCardsByLocation``, ``searchScheduleCards``);
+* the **auth origin**: ``GET /api/csrf?countryCode=K`` → ``{"token": <JWT>}`` with CORS for the
+  site origin;
+* the **AppSync-like origin**: ``POST /graphql`` with CORS and preflight, used by the page
+  instead of the site origin's ``/graphql`` while the site is in the fault ``hourly_appsync``.
 
-``nextToken`` is opaque to clients: base64url of ``v1|<site>|<day>|<offset>|<page>``. Later pages
-are served from the day the first page was served (a cursor over a snapshot), so one pass of
-pagination is consistent even if the served day moves meanwhile.
+``HourlySites`` owns the origins, the tokens, the WAF cookies and the counters; ``SimServer``
+starts and stops it and hands it the served day and the fault config. The search semantics
+(filters, geo distance) are pure functions of ``jobsim.hourly``; this module only checks the
+request (WAF → 403, token → 401, shape → 400) and pages the filtered board.
+
+``nextToken`` is opaque to clients: base64url of ``v2|<site>|<day>|<offset>|<page>|<digest of
+the variables>``. Later pages are served from the day the chain began (a cursor over that
+day's snapshot) and only for the variables the chain began with.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 import logging
+import re
 import secrets
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from jobsim.faults import FaultConfig
-from jobsim.hourly import SITES, HourlyWorld, Site
+from jobsim.hourly import SITES, HourlyWorld, QueryError, SearchFilter, Site, parse_filter
 from jobsim.hourly_spa import app_js, shell_html
 from jobsim.httpbase import QuietThreadingServer, SimRequestHandler
 
@@ -40,15 +52,26 @@ TEXT_TYPE = "text/plain; charset=utf-8"
 ROBOTS_TXT = "User-agent: *\nAllow: /app\nAllow: /graphql\nDisallow: /application/\n"
 AUTH_PREFIX = "Bearer Status|unauthenticated|Session|"
 TOKEN_TTL_S = 3600
-MAX_TOKENS = 20000
+WAF_COOKIE = "aws-waf-token"
+MAX_WAF_TOKENS = 50000
 MAX_PAGE_SIZE = 100
 DEFAULT_REQUEST_PAGE_SIZE = 10
-DEFAULT_PAGE_SIZE = 20  # what the SPA asks for
+DEFAULT_PAGE_SIZE = 100  # what the page asks for
 HANG_CAP_S = 600.0
-OPERATION = "searchJobCardsByLocation"
+SEARCH_OP = "searchJobCardsByLocation"
+SCHEDULE_OP = "searchScheduleCards"
+OPERATIONS = (SEARCH_OP, SCHEDULE_OP)
+CORS_HEADERS = "authorization, content-type, country, iscanary"
+_LOCALE = re.compile(r"^[a-z]{2}-[A-Z]{2}$")
 _NOT_FOUND = (
     "<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>"
     "<body><h1>404 Not Found</h1></body></html>\n"
+)
+#: What AWS WAF answers a request it blocks (an HTML page, not JSON).
+WAF_BLOCK_PAGE = (
+    "<!DOCTYPE html>\n<html><head><title>403 Forbidden</title></head><body>"
+    "<h1>403 Forbidden</h1><p>Request blocked.</p><p>Your request has been blocked by AWS WAF. "
+    "If you think this is a mistake, contact the site owner.</p></body></html>\n"
 )
 
 
@@ -66,31 +89,60 @@ class GraphQLError(Exception):
         return _compact({"errors": [{"errorType": self.error_type, "message": self.message}]})
 
 
+class WafBlocked(Exception):
+    """A request the WAF refuses (403 HTML)."""
+
+
 def _compact(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def encode_next_token(site: str, day: int, offset: int, page: int) -> str:
-    """The opaque ``nextToken`` of the page starting at ``offset`` (``page`` is 1-based)."""
-    raw = f"v1|{site}|{day}|{offset}|{page}".encode()
+def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_next_token(token: str, site: str) -> tuple[int, int, int]:
-    """(day, offset, page) of a ``nextToken``; GraphQLError 400 if malformed or foreign."""
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# -- nextToken ------------------------------------------------------------------------------------
+
+
+def variables_digest(req: dict[str, Any]) -> str:
+    """Digest of a ``searchJobRequest`` without its ``nextToken`` (ties a chain to its query)."""
+    rest = {k: v for k, v in req.items() if k != "nextToken"}
+    canon = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.blake2b(canon.encode(), digest_size=8).hexdigest()
+
+
+def encode_next_token(site: str, day: int, offset: int, page: int, digest: str) -> str:
+    """The opaque ``nextToken`` of the page starting at ``offset`` (``page`` is 1-based)."""
+    return _b64(f"v2|{site}|{day}|{offset}|{page}|{digest}".encode())
+
+
+def decode_next_token(token: str, site: str, digest: str) -> tuple[int, int, int]:
+    """(day, offset, page) of a ``nextToken``; GraphQLError 400 if malformed, foreign, or
+    issued for other variables."""
+    bad = GraphQLError(400, "BadRequestException", "Invalid nextToken")
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        version, tsite, day, offset, page = raw.split("|")
+        version, tsite, day, offset, page, tdigest = _unb64(token).decode().split("|")
         values = int(day), int(offset), int(page)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise GraphQLError(400, "BadRequestException", "Invalid nextToken") from None
-    if version != "v1" or tsite != site or min(values) < 0 or values[2] < 2:
-        raise GraphQLError(400, "BadRequestException", "Invalid nextToken")
+        raise bad from None
+    if version != "v2" or tsite != site or min(values) < 0 or values[2] < 2:
+        raise bad
+    if tdigest != digest:
+        raise GraphQLError(
+            400, "BadRequestException", "Invalid nextToken: the variables changed in this chain"
+        )
     return values
 
 
+# -- the origins ----------------------------------------------------------------------------------
+
+
 class HourlySites:
-    """The four hourly origins: servers, tokens, counters."""
+    """The hourly origins (site, auth, AppSync per country): servers, tokens, counters."""
 
     def __init__(
         self,
@@ -106,43 +158,76 @@ class HourlySites:
         self.page_size = page_size
         self._day = day
         self._faults = faults
+        self._secret = secrets.token_bytes(32)
         self._lock = threading.Lock()
         self._board_lock = threading.Lock()
         self._stopping = threading.Event()
-        self._tokens: dict[str, dict[str, float]] = {k: {} for k in SITES}
+        self._waf: dict[str, None] = {}
         self.requests: dict[str, Counter[str]] = {k: Counter() for k in SITES}
         self.injected: Counter[str] = Counter()
         self.servers: dict[str, _HourlyHTTPServer] = {}
+        self.auth_servers: dict[str, _HourlyHTTPServer] = {}
+        self.appsync_servers: dict[str, _HourlyHTTPServer] = {}
         self._threads: list[threading.Thread] = []
         try:
             for key in SITES:
-                httpd = _HourlyHTTPServer((host, 0), _HourlyHandler)
-                httpd.sites, httpd.site = self, SITES[key]
-                self.servers[key] = httpd
+                for role, table in (
+                    ("site", self.servers),
+                    ("auth", self.auth_servers),
+                    ("appsync", self.appsync_servers),
+                ):
+                    httpd = _HourlyHTTPServer((host, 0), _HourlyHandler)
+                    httpd.sites, httpd.site, httpd.role = self, SITES[key], role
+                    table[key] = httpd
         except OSError:
             self.close()
             raise
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    @property
-    def urls(self) -> dict[str, str]:
-        """``{"US": "http://127.0.0.1:PORT", ...}``."""
+    @staticmethod
+    def _urls(table: dict[str, _HourlyHTTPServer]) -> dict[str, str]:
         out = {}
-        for key, httpd in self.servers.items():
+        for key, httpd in table.items():
             host, port = httpd.server_address[:2]
             out[key] = f"http://{host}:{port}"
         return out
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """Site origins: ``{"US": "http://127.0.0.1:PORT", ...}``."""
+        return self._urls(self.servers)
+
+    @property
+    def auth_urls(self) -> dict[str, str]:
+        """Auth origins (``/api/csrf``)."""
+        return self._urls(self.auth_servers)
+
+    @property
+    def appsync_urls(self) -> dict[str, str]:
+        """AppSync-like origins (``/graphql`` with CORS)."""
+        return self._urls(self.appsync_servers)
+
+    def _all(self) -> list[tuple[str, _HourlyHTTPServer]]:
+        return [
+            (f"{role}-{key}", httpd)
+            for role, table in (
+                ("site", self.servers),
+                ("auth", self.auth_servers),
+                ("appsync", self.appsync_servers),
+            )
+            for key, httpd in table.items()
+        ]
 
     def start(self) -> None:
         """Serve every origin from a daemon thread."""
         if self._threads:
             return
-        for key, httpd in self.servers.items():
+        for name, httpd in self._all():
             t = threading.Thread(
                 target=httpd.serve_forever,
                 kwargs={"poll_interval": 0.2},
-                name=f"sim-hourly-{key}",
+                name=f"sim-hourly-{name}",
                 daemon=True,
             )
             t.start()
@@ -152,9 +237,9 @@ class HourlySites:
         """Stop serving (releases hanging requests) and close the sockets."""
         self._stopping.set()
         if self._threads:
-            for httpd in self.servers.values():
+            for _, httpd in self._all():
                 httpd.shutdown()
-        for httpd in self.servers.values():
+        for _, httpd in self._all():
             httpd.server_close()
         for t in self._threads:
             t.join(timeout=10)
@@ -173,6 +258,8 @@ class HourlySites:
             injected = {k: self.injected[k] for k in ("graphql_error", "graphql_hang")}
         return {
             "urls": self.urls,
+            "auth_urls": self.auth_urls,
+            "appsync_urls": self.appsync_urls,
             "live": self.live(self._day()),
             "size": self.world.size,
             "page_size": self.page_size,
@@ -211,62 +298,183 @@ class HourlySites:
                 lines.append(line)
         return "\n".join(lines) + ("\n" if lines else "")
 
+    def app_config(self, site: Site) -> dict[str, Any]:
+        """What the page's script needs to know: its endpoints, the served date, page size."""
+        appsync = site.key in self._faults().hourly_appsync
+        return {
+            "authUrl": self.auth_urls[site.key],
+            "graphqlUrl": (self.appsync_urls[site.key] + "/graphql") if appsync else "/graphql",
+            "today": self.world.date_of(self._day()).isoformat(),
+            "pageSize": self.page_size,
+        }
+
+    # -- WAF ---------------------------------------------------------------------------------
+
+    def new_waf_token(self) -> str:
+        """A fresh ``aws-waf-token`` (valid on every site: loopback cookies ignore the port)."""
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._waf[token] = None
+            while len(self._waf) > MAX_WAF_TOKENS:
+                self._waf.pop(next(iter(self._waf)))
+        return token
+
+    def waf_check(self, site: Site, headers: Any, need_cookie: bool) -> None:
+        """WafBlocked for a blocked site, a HeadlessChrome agent or (``need_cookie``) a missing
+        or unknown ``aws-waf-token`` cookie."""
+        if site.key in self._faults().hourly_block:
+            raise WafBlocked("blocked")
+        if "headlesschrome" in (headers.get("user-agent") or "").lower():
+            raise WafBlocked("headless")
+        if not need_cookie:
+            return
+        jar: SimpleCookie = SimpleCookie()
+        for raw in headers.get_all("cookie") or []:
+            try:
+                jar.load(raw)
+            except CookieError:
+                continue
+        morsel = jar.get(WAF_COOKIE)
+        with self._lock:
+            known = morsel is not None and morsel.value in self._waf
+        if not known:
+            raise WafBlocked("no waf token")
+
     # -- tokens ------------------------------------------------------------------------------
 
     def new_token(self, site: str) -> str:
-        """Issue an anonymous session token for a site."""
-        token = secrets.token_urlsafe(32)
-        now = time.monotonic()
-        with self._lock:
-            store = self._tokens[site]
-            store[token] = now + TOKEN_TTL_S
-            while len(store) > MAX_TOKENS:
-                store.pop(next(iter(store)))
-        return token
+        """An anonymous session token for a site: a JWT (HS256) with iat, exp, countryCode."""
+        cfg = self._faults()
+        ttl = TOKEN_TTL_S if cfg.hourly_token_ttl is None else cfg.hourly_token_ttl
+        now = int(time.time())
+        header = _b64(_compact({"alg": "HS256", "typ": "JWT"}))
+        payload = _b64(
+            _compact(
+                {
+                    "sub": "unauthenticated",
+                    "countryCode": site,
+                    "iat": now,
+                    "exp": now + ttl,
+                    "jti": secrets.token_hex(8),
+                }
+            )
+        )
+        return f"{header}.{payload}.{self._sign(header, payload)}"
 
-    def token_ok(self, site: str, token: str) -> bool:
-        """Whether ``token`` was issued by this site and has not expired."""
-        with self._lock:
-            expiry = self._tokens[site].get(token)
-        return expiry is not None and expiry > time.monotonic()
+    def _sign(self, header: str, payload: str) -> str:
+        return _b64(hmac.new(self._secret, f"{header}.{payload}".encode(), "sha256").digest())
+
+    def check_token(self, site: str, token: str) -> None:
+        """GraphQLError 401 unless ``token`` is this server's unexpired token for ``site``."""
+        parts = token.split(".")
+        if len(parts) != 3 or not hmac.compare_digest(parts[2], self._sign(*parts[:2])):
+            raise GraphQLError(
+                401, "UnauthorizedException", "You are not authorized to make this call."
+            )
+        try:
+            claims = json.loads(_unb64(parts[1]))
+        except (ValueError, binascii.Error):
+            raise GraphQLError(401, "UnauthorizedException", "Invalid token") from None
+        if claims.get("countryCode") != site:
+            raise GraphQLError(
+                401, "UnauthorizedException", "You are not authorized to make this call."
+            )
+        if time.time() >= claims.get("exp", 0):
+            raise GraphQLError(401, "UnauthorizedException", "Token has expired.")
 
     # -- GraphQL -----------------------------------------------------------------------------
 
     def graphql(self, site: Site, headers: Any, raw: bytes) -> tuple[int, bytes]:
-        """Answer one ``POST /graphql`` (may block for the hang fault)."""
+        """Answer one GraphQL POST after the WAF (may block for the hang fault)."""
         auth = headers.get("authorization") or ""
         token = auth[len(AUTH_PREFIX) :] if auth.startswith(AUTH_PREFIX) else ""
-        if not token or not self.token_ok(site.key, token):
+        if not token:
             raise GraphQLError(
                 401, "UnauthorizedException", "You are not authorized to make this call."
             )
+        self.check_token(site.key, token)
         if headers.get("country") != site.country:
             raise GraphQLError(
                 400, "BadRequestException", f"country header must be {site.country!r}"
             )
-        request = _parse_request(raw, site)
+        if headers.get("iscanary") is None:
+            raise GraphQLError(400, "BadRequestException", "iscanary header is required")
+        op, variables = _parse_body(raw)
+        if op == SCHEDULE_OP:
+            return 200, self._schedules(site, variables)
+        return 200, self._search(site, variables)
+
+    def _search(self, site: Site, variables: dict[str, Any]) -> bytes:
+        req = variables.get("searchJobRequest")
+        if not isinstance(req, dict):
+            raise GraphQLError(400, "ValidationError", "Variable 'searchJobRequest' is required")
+        if req.get("country") != site.country:
+            raise GraphQLError(400, "ValidationError", f"country must be {site.country!r}")
+        if not isinstance(req.get("locale"), str):
+            raise GraphQLError(400, "ValidationError", "locale must be a string")
+        size = req.get("pageSize", DEFAULT_REQUEST_PAGE_SIZE)
+        if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= MAX_PAGE_SIZE:
+            raise GraphQLError(
+                400, "ValidationError", f"pageSize must be an integer from 1 to {MAX_PAGE_SIZE}"
+            )
+        try:
+            filt = parse_filter(req)
+        except QueryError as exc:
+            raise GraphQLError(400, exc.error_type, exc.message) from None
+        _require_geo(self._faults(), site, filt)
+        digest = variables_digest(req)
+        nxt = req.get("nextToken")
         day, offset, page = self._day(), 0, 1
-        if request.get("nextToken") is not None:
-            day, offset, page = decode_next_token(request["nextToken"], site.key)
+        if nxt is not None:
+            if not isinstance(nxt, str) or not nxt:
+                raise GraphQLError(400, "BadRequestException", "Invalid nextToken")
+            day, offset, page = decode_next_token(nxt, site.key, digest)
             if day > self.world.horizon:
                 raise GraphQLError(400, "BadRequestException", "Invalid nextToken")
         self._inject(site.key, page)
-        size = min(request["pageSize"], MAX_PAGE_SIZE)
-        pairs = self.board(site.key, day)
-        words = request["keyWords"].strip().lower()
-        if words:
-            pairs = [p for p in pairs if words in self.world.spec(*p).title.lower()]
-        chunk = pairs[offset : offset + size]
         with self._board_lock:
+            pairs = self.world.search(site.key, day, filt)
+            chunk = pairs[offset : offset + size]
             cards = ",".join(self.world.card_json(i, r) for i, r in chunk)
         end = offset + len(chunk)
-        nxt = encode_next_token(site.key, day, end, page + 1) if end < len(pairs) else None
-        body = (
-            ('{"data":{"' + OPERATION + '":{"nextToken":' + json.dumps(nxt) + ',"jobCards":[')
+        more = end < len(pairs)
+        token = encode_next_token(site.key, day, end, page + 1, digest) if more else None
+        return (
+            '{"data":{"'
+            + SEARCH_OP
+            + '":{"nextToken":'
+            + json.dumps(token)
+            + ',"jobCards":['
             + cards
             + "]}}}"
-        )
-        return 200, body.encode()
+        ).encode()
+
+    def _schedules(self, site: Site, variables: dict[str, Any]) -> bytes:
+        req = variables.get("searchScheduleRequest")
+        if not isinstance(req, dict):
+            raise GraphQLError(
+                400, "ValidationError", "Variable 'searchScheduleRequest' is required"
+            )
+        if req.get("country") != site.country:
+            raise GraphQLError(400, "ValidationError", f"country must be {site.country!r}")
+        job_id = req.get("jobId")
+        if not isinstance(job_id, str) or not job_id:
+            raise GraphQLError(400, "ValidationError", "jobId must be a non-empty string")
+        size = req.get("pageSize", 1000)
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise GraphQLError(400, "ValidationError", "pageSize must be a positive integer")
+        self.count(site.key, "schedules")
+        cards: list[dict[str, Any]] = []
+        day = self._day()
+        with self._board_lock:
+            try:
+                idx = self.world.index_of(job_id)
+            except KeyError:
+                idx = None
+            live = idx is not None and self.world.span_at(idx, day) is not None
+            if idx is not None and live and self.world.site_of(idx) == site.key:
+                cards = self.world.schedule_cards(idx, self.world.revision_at(idx, day))
+        return _compact({"data": {SCHEDULE_OP: {"nextToken": None, "scheduleCards": cards}}})
 
     def _inject(self, site: str, page: int) -> None:
         """Apply the hourly fault knobs to page ``page`` of a site's search."""
@@ -285,8 +493,20 @@ class HourlySites:
             raise GraphQLError(500, "InternalFailure", "An internal failure occurred.")
 
 
-def _parse_request(raw: bytes, site: Site) -> dict[str, Any]:
-    """Validate a GraphQL body; returns the normalized ``searchJobRequest``."""
+def _require_geo(cfg: FaultConfig, site: Site, filt: SearchFilter) -> None:
+    """The ``hourly_require_geo`` fault: a geo clause within the site's maximum is required."""
+    limit = cfg.hourly_require_geo.get(site.key)
+    if limit is None:
+        return
+    if filt.geo is None:
+        raise GraphQLError(400, "ValidationError", "geoQueryClause is required")
+    if filt.geo.miles > limit + 1e-9:
+        shown = f"{limit:g}"
+        raise GraphQLError(400, "ValidationError", f"distance must be at most {shown} mi")
+
+
+def _parse_body(raw: bytes) -> tuple[str, dict[str, Any]]:
+    """(operation, variables) of a GraphQL body; GraphQLError 400 if malformed or unknown."""
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
@@ -294,74 +514,93 @@ def _parse_request(raw: bytes, site: Site) -> dict[str, Any]:
     if not isinstance(body, dict) or not isinstance(body.get("query"), str):
         raise GraphQLError(400, "MalformedHttpRequestException", "query must be a string")
     op = body.get("operationName")
-    if (op is not None and op != OPERATION) or f"{OPERATION}(" not in body["query"]:
+    if op is None:
+        op = next((o for o in OPERATIONS if f"{o}(" in body["query"]), None)
+    if op not in OPERATIONS or f"{op}(" not in body["query"]:
         raise GraphQLError(
-            400, "ValidationError", f"Unknown operation (only {OPERATION} is served)"
+            400, "ValidationError", f"Unknown operation (served: {', '.join(OPERATIONS)})"
         )
     variables = body.get("variables")
-    req = variables.get("searchJobRequest") if isinstance(variables, dict) else None
-    if not isinstance(req, dict):
-        raise GraphQLError(400, "ValidationError", "Variable 'searchJobRequest' is required")
-    if req.get("country") != site.country:
-        raise GraphQLError(400, "ValidationError", f"country must be {site.country!r}")
-    if not isinstance(req.get("locale"), str):
-        raise GraphQLError(400, "ValidationError", "locale must be a string")
-    size = req.get("pageSize", DEFAULT_REQUEST_PAGE_SIZE)
-    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-        raise GraphQLError(400, "ValidationError", "pageSize must be a positive integer")
-    words = req.get("keyWords", "")
-    if words is None:
-        words = ""
-    if not isinstance(words, str):
-        raise GraphQLError(400, "ValidationError", "keyWords must be a string")
-    nxt = req.get("nextToken")
-    if nxt is not None and (not isinstance(nxt, str) or not nxt):
-        raise GraphQLError(400, "BadRequestException", "Invalid nextToken")
-    for key in ("equalFilters", "containFilters", "dateFilters", "orFilters", "rangeFilters"):
-        if not isinstance(req.get(key, []), list):
-            raise GraphQLError(400, "ValidationError", f"{key} must be a list")
-    return {"pageSize": size, "keyWords": words, "nextToken": nxt}
+    return op, variables if isinstance(variables, dict) else {}
 
 
 class _HourlyHTTPServer(QuietThreadingServer):
     request_queue_size = 64
     sites: HourlySites
     site: Site
+    role: str  # "site", "auth" or "appsync"
 
 
 class _HourlyHandler(SimRequestHandler):
     server: _HourlyHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s %s %s", self.server.site.key, self.address_string(), format % args)
+        srv = self.server
+        log.debug("%s/%s %s %s", srv.site.key, srv.role, self.address_string(), format % args)
 
-    def _send(self, status: int, body: bytes | str, content_type: str) -> None:
+    @property
+    def _site_origin(self) -> str:
+        return self.server.sites.urls[self.server.site.key]
+
+    def _send(
+        self,
+        status: int,
+        body: bytes | str,
+        content_type: str | None,
+        extra: list[tuple[str, str]] | None = None,
+    ) -> None:
         if isinstance(body, str):
             body = body.encode()
         self.send_response(status)
-        self.send_header("Content-Type", content_type)
+        if content_type:
+            self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
+        for name, value in self._cors() + (extra or []):
+            self.send_header(name, value)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def _cors(self) -> list[tuple[str, str]]:
+        """CORS for the site origin on the auth and AppSync origins."""
+        if self.server.role == "site":
+            return []
+        out = [
+            ("Access-Control-Allow-Origin", self._site_origin),
+            ("Access-Control-Allow-Credentials", "true"),
+            ("Vary", "Origin"),
+        ]
+        if self.command == "OPTIONS":
+            methods = "GET, OPTIONS" if self.server.role == "auth" else "POST, OPTIONS"
+            out += [
+                ("Access-Control-Allow-Methods", methods),
+                ("Access-Control-Allow-Headers", CORS_HEADERS),
+                ("Access-Control-Max-Age", "600"),
+            ]
+        return out
+
     def _count(self, kind: str) -> None:
         self.server.sites.count(self.server.site.key, kind)
 
-    def do_GET(self) -> None:
-        sites, site = self.server.sites, self.server.site
-        path = urlsplit(self.path).path
+    def do_OPTIONS(self) -> None:
         try:
-            if path == "/robots.txt":
-                self._count("robots")
-                self._send(200, ROBOTS_TXT, TEXT_TYPE)
-            elif path in ("/app", "/app/"):
-                self._count("app")
-                self._send(200, shell_html(site), HTML_TYPE)
-            elif path == "/app.js":
-                self._count("app_js")
-                self._send(200, app_js(site, sites.page_size), JS_TYPE)
+            if self.server.role == "site":
+                self._count("other")
+                self._send(404, _NOT_FOUND, HTML_TYPE)
+                return
+            self._count("preflight")
+            self._send(204, b"", None)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def do_GET(self) -> None:
+        try:
+            role = self.server.role
+            if role == "site":
+                self._get_site()
+            elif role == "auth":
+                self._get_auth()
             else:
                 self._count("other")
                 self._send(404, _NOT_FOUND, HTML_TYPE)
@@ -370,30 +609,75 @@ class _HourlyHandler(SimRequestHandler):
 
     do_HEAD = do_GET
 
-    def do_POST(self) -> None:
+    def _get_site(self) -> None:
         sites, site = self.server.sites, self.server.site
+        parts = urlsplit(self.path)
+        if parts.path == "/robots.txt":
+            self._count("robots")
+            self._send(200, ROBOTS_TXT, TEXT_TYPE)
+        elif parts.path in ("/app", "/app/"):
+            self._count("app")
+            locale = (parse_qs(parts.query).get("locale") or [site.locale])[0]
+            if not _LOCALE.match(locale):
+                locale = site.locale
+            cookies = [
+                ("Set-Cookie", f"{WAF_COOKIE}={sites.new_waf_token()}; Path=/; SameSite=Lax"),
+                ("Set-Cookie", f"hvh-country-code={site.key}; Path=/; SameSite=Lax"),
+                ("Set-Cookie", f"hvh-locale={locale}; Path=/; SameSite=Lax"),
+            ]
+            self._send(200, shell_html(site), HTML_TYPE, cookies)
+        elif parts.path == "/app.js":
+            self._count("app_js")
+            self._send(200, app_js(site, sites.app_config(site)), JS_TYPE)
+        else:
+            self._count("other")
+            self._send(404, _NOT_FOUND, HTML_TYPE)
+
+    def _get_auth(self) -> None:
+        sites, site = self.server.sites, self.server.site
+        parts = urlsplit(self.path)
+        if parts.path != "/api/csrf":
+            self._count("other")
+            self._send(404, _NOT_FOUND, HTML_TYPE)
+            return
+        self._count("csrf")
+        code = (parse_qs(parts.query).get("countryCode") or [""])[0]
+        if code != site.key:
+            body = GraphQLError(400, "BadRequestException", f"countryCode must be {site.key!r}")
+            self._send(400, body.body(), JSON_TYPE)
+            return
+        self._send(200, _compact({"token": sites.new_token(site.key)}), JSON_TYPE)
+
+    def do_POST(self) -> None:
+        sites, site, role = self.server.sites, self.server.site, self.server.role
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         path = urlsplit(self.path).path
+        appsync = site.key in sites._faults().hourly_appsync
         try:
-            if path == "/api/anonymous-session":
-                self._count("session")
-                body = _compact({"token": sites.new_token(site.key), "expiresIn": TOKEN_TTL_S})
-                self._send(200, body, JSON_TYPE)
-            elif path == "/graphql":
-                self._count("graphql")
-                try:
-                    status, body = sites.graphql(site, self.headers, raw)
-                except GraphQLError as exc:
-                    self._count(f"graphql_{exc.status}")
-                    status, body = exc.status, exc.body()
-                if sites._stopping.is_set() and status == 504:
-                    self.close_connection = True
-                    return
-                self._send(status, body, JSON_TYPE)
-            else:
+            served = path == "/graphql" and (
+                (role == "site" and not appsync) or (role == "appsync" and appsync)
+            )
+            if not served:
                 self._count("other")
                 self._send(404, _NOT_FOUND, HTML_TYPE)
+                return
+            self._count("graphql")
+            try:
+                sites.waf_check(site, self.headers, need_cookie=role == "site")
+            except WafBlocked:
+                self._count("graphql_403")
+                self._send(403, WAF_BLOCK_PAGE, HTML_TYPE)
+                return
+            try:
+                status, body = sites.graphql(site, self.headers, raw)
+            except GraphQLError as exc:
+                self._count(f"graphql_{exc.status}")
+                status, body = exc.status, exc.body()
+            if sites._stopping.is_set() and status == 504:
+                self.close_connection = True
+                return
+            self._send(status, body, JSON_TYPE)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         except Exception:

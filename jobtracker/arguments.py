@@ -178,6 +178,10 @@ class AmazonHourlyArgs(BaseModel):
         description="CC=URL pairs, comma separated, replacing a country site's origin.",
     )
     max_pages: int | None = Field(None, description="At most this many result pages per site.")
+    schedules: bool = Field(
+        False,
+        description="1 to fetch every posting's shift schedules too (one request per posting).",
+    )
     job: str | None = Field(None, alias="_job", description="scrapyd job id, kept as the run id.")
     version: str | None = Field(None, alias="_version", description="scrapyd project version.")
 

@@ -43,6 +43,10 @@ class JobPosting:
     raw: dict[str, Any] = field(default_factory=dict)
     """Every field of the job object exactly as served, in the site's key order."""
 
+    schedules: list[dict[str, Any]] | None = None
+    """The posting's shift schedules as served (hourly sites, when the run asked for them with
+    ``-a schedules=1``); None when not asked."""
+
     # -- normalized fields, filled by the pipelines (empty when a value could not be read) --
 
     labels: dict[str, Any] = field(default_factory=dict)

@@ -236,6 +236,9 @@ class PartitionState:
     problems: list[str] = field(default_factory=list)
     """Why the partition cannot be complete (failed pages, truncation, ...); empty if none."""
     complete: bool | None = None
+    query: dict[str, Any] | None = None
+    """The query actually used to list the partition, where the site has no fixed one (the
+    hourly sites: country-wide or tiled, its variables, whether the tiling covered)."""
     listed: bool = False
     """Split, yet its own listing was read too (the discovered plan's root, whose children
     take their postings from it): that listing must be sound as well."""
@@ -253,7 +256,7 @@ class PartitionState:
         return self.promised
 
     def summary(self) -> dict[str, Any]:
-        return {
+        summary = {
             "key": self.key,
             "filters": self.partition.as_dict(),
             "parent": self.parent,
@@ -267,6 +270,9 @@ class PartitionState:
             "facet_consistent": self.facet_consistent,
             "problems": list(self.problems),
         }
+        if self.query is not None:
+            summary["query"] = self.query
+        return summary
 
 
 class CrawlLedger:

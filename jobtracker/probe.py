@@ -369,6 +369,22 @@ def register(commands: Any) -> None:
         help="the site's result window (default: %(default)s; a simulator may use another)",
     )
     parser.add_argument("--json", action="store_true", help="the report as JSON")
+    hourly = parser.add_argument_group(
+        "hourly sites",
+        "--hourly checks the hiring.amazon.com-family sites in Chromium instead: the page "
+        "loads, its anonymous token, its own search call, a country-wide query's answer shape, "
+        "nextToken (one page load and at most four calls per site)",
+    )
+    hourly.add_argument("--hourly", action="store_true", help="probe the hourly-jobs sites")
+    hourly.add_argument(
+        "--sites", default="US,CA,UK,IE", metavar="CC,...", help="sites (default: %(default)s)"
+    )
+    hourly.add_argument(
+        "--base-urls",
+        default="",
+        metavar="CC=URL,...",
+        help="replace a site's origin (a simulator's, for instance)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -392,9 +408,23 @@ def run_probe(
     return probe(base_url, locale, fetch=http_fetch(USER_AGENT, timeout), window=window)
 
 
+def hourly_target(sites: str, base_urls: str) -> tuple[list[str], dict[str, str]]:
+    """The hourly sites and their origins as the spider would accept them (ValueError
+    otherwise)."""
+    from jobtracker.arguments import AmazonHourlyArgs, ArgumentError, parse_args
+
+    try:
+        args = parse_args(AmazonHourlyArgs, {"countries": sites, "base_urls": base_urls})
+    except ArgumentError as exc:
+        raise ValueError(str(exc)) from None
+    return list(args.countries), dict(args.base_urls)
+
+
 def run(args: argparse.Namespace) -> int:
     from jobtracker.redaction import redact_text
 
+    if args.hourly:
+        return run_hourly(args)
     try:
         base_url, locale = checked_target(args.base_url, args.locale)
     except ValueError as exc:
@@ -404,6 +434,36 @@ def run(args: argparse.Namespace) -> int:
         print(f"jobtracker probe: error: --result-window must be over {PAGE_SIZE}", file=sys.stderr)
         return 2
     report = run_probe(base_url, locale, args.timeout, args.result_window)
+    if args.json:
+        json.dump(report.as_dict(), sys.stdout, indent=1)
+        print()
+    else:
+        print("\n".join(report.lines()))
+    return 0 if report.ok else 1
+
+
+def run_hourly(args: argparse.Namespace) -> int:
+    """``probe --hourly``: the table and verdict; exit 0 OK, 1 DRIFT or no browser, 2 bad input."""
+    import os
+
+    from jobtracker.probe_hourly import run_hourly_probe
+    from jobtracker.redaction import redact_text
+    from jobtracker.settings import PLAYWRIGHT_LAUNCH_OPTIONS
+
+    try:
+        sites, origins = hourly_target(args.sites, args.base_urls)
+    except ValueError as exc:
+        print(f"jobtracker probe: error: {redact_text(str(exc))}", file=sys.stderr)
+        return 2
+    browser = PLAYWRIGHT_LAUNCH_OPTIONS.get("executable_path")
+    if browser and not os.path.exists(browser):
+        print(
+            f"jobtracker probe: error: Chromium not found at {browser} (install Debian's "
+            "chromium package or set JOBTRACKER_CHROMIUM)",
+            file=sys.stderr,
+        )
+        return 1
+    report = run_hourly_probe(sites, origins, args.timeout)
     if args.json:
         json.dump(report.as_dict(), sys.stdout, indent=1)
         print()

@@ -103,8 +103,17 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
 PLAYWRIGHT_MAX_CONTEXTS = 2  # country sites open at once (one context and one page each)
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 1
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000  # ms
-JOBTRACKER_HOURLY_RESPONSE_TIMEOUT = 30.0  # s to wait for each GraphQL answer or control
-JOBTRACKER_HOURLY_PAGE_DELAY = 1.0  # s between "more results" clicks (politeness)
+JOBTRACKER_HOURLY_RESPONSE_TIMEOUT = 30.0  # s to wait for each GraphQL answer
+JOBTRACKER_HOURLY_PAGE_DELAY = 1.0  # s between listing pages of a site (politeness)
+JOBTRACKER_HOURLY_SCHEDULE_DELAY = 0.25  # s between schedule calls (-a schedules=1)
+# At most this many s to wait for the page's own first search call before using the documented
+# request (the US site's location modal holds the call back); a page that goes quiet without
+# one is not waited for that long.
+JOBTRACKER_HOURLY_FIRST_CALL_TIMEOUT = 15.0
+# A site that refuses country-wide queries is tiled with circles of this radius (halved while
+# it refuses them), at most this many tiles; beyond, the site is reported incomplete.
+JOBTRACKER_HOURLY_TILE_RADIUS_MI = 100.0
+JOBTRACKER_HOURLY_MAX_TILES = 2000
 
 # -- items ----------------------------------------------------------------------------------
 ITEM_PIPELINES = {

@@ -45,3 +45,26 @@ def user_agent(browser: str, suffix: str) -> str:
     """The User-Agent the crawl sends: a browser-like part (the site refuses clients without
     one) and a suffix saying who crawls (``JOBTRACKER_USER_AGENT_SUFFIX``; empty drops it)."""
     return f"{browser.strip()} {suffix.strip()}".strip()
+
+
+#: Chromium's network errors that mean no answer at all, and how the run names them.
+_BROWSER_UNREACHABLE = {
+    "ERR_NAME_NOT_RESOLVED": "DNS lookup failed",
+    "ERR_NAME_RESOLUTION_FAILED": "DNS lookup failed",
+    "ERR_CONNECTION_REFUSED": "connection refused",
+    "ERR_CONNECTION_TIMED_OUT": "timed out",
+    "ERR_TIMED_OUT": "timed out",
+    "ERR_ADDRESS_UNREACHABLE": "address unreachable",
+    "ERR_INTERNET_DISCONNECTED": "no network",
+    "ERR_CONNECTION_RESET": "connection reset",
+    "ERR_EMPTY_RESPONSE": "empty response",
+}
+
+
+def browser_unreachable_reason(message: str) -> str | None:
+    """Why a browser's navigation error (``net::ERR_CONNECTION_REFUSED at http://...``) means
+    the site gave no answer at all, or None for any other error."""
+    for code, reason in _BROWSER_UNREACHABLE.items():
+        if f"net::{code}" in message:
+            return reason
+    return None

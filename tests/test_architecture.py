@@ -27,6 +27,8 @@ LAYERS = {
     "jobtracker.sources": "pure",
     "jobtracker.plan_discovery": "pure",
     "jobtracker.site_status": "pure",
+    # the hourly sites' pages in a browser (Playwright, no Scrapy): the spider's and the probe's
+    "jobtracker.browser": "browser",
     # all pymongo code
     "jobtracker.store": "store",
     # the crawl: Scrapy components over the two layers above
@@ -42,6 +44,7 @@ LAYERS = {
     # scrapyd nodes, and the live site's contract checked before scheduling on them
     "jobtracker.deploy": "deploy",
     "jobtracker.probe": "deploy",
+    "jobtracker.probe_hourly": "deploy",
     # the command line
     "jobtracker.cli": "cli",
     "jobtracker.__main__": "cli",
@@ -50,10 +53,11 @@ LAYERS = {
 MAY_IMPORT = {
     "package": {"package"},
     "pure": {"package", "pure"},
+    "browser": {"package", "pure", "browser"},
     "store": {"package", "pure", "store"},
-    "crawl": {"package", "pure", "store", "crawl"},
+    "crawl": {"package", "pure", "store", "browser", "crawl"},
     "research": {"package", "pure", "store", "research"},
-    "deploy": {"package", "pure", "store", "research", "deploy", "crawl-settings"},
+    "deploy": {"package", "pure", "store", "research", "browser", "deploy", "crawl-settings"},
     "cli": {"package", "pure", "store", "research", "deploy", "cli"},
 }
 #: Third-party packages a layer must not import.
@@ -61,6 +65,8 @@ FORBIDDEN = {
     "package": {"scrapy", "twisted", "pymongo", "pandas", "matplotlib", "pyarrow", "playwright"},
     "pure": {"scrapy", "twisted", "pymongo", "pandas", "matplotlib", "pyarrow", "playwright",
              "scrapy_playwright", "itemadapter"},
+    "browser": {"scrapy", "twisted", "pymongo", "pandas", "matplotlib", "pyarrow",
+                "scrapy_playwright", "itemadapter"},
     "store": {"scrapy", "twisted", "pandas", "matplotlib", "pyarrow", "playwright"},
     "crawl": {"pandas", "matplotlib", "pyarrow"},
     "research": {"scrapy", "twisted", "playwright", "scrapy_playwright"},

@@ -1,15 +1,21 @@
 """``amazon_hourly``: the hourly-jobs sites (hiring.amazon.com, .ca, jobsatamazon.co.uk,
-jobs.amazon.ie) in Chromium through scrapy-playwright.
+jobs.amazon.ie) in Chromium through scrapy-playwright, without the UI's help.
 
-The sites serve no data without JavaScript: the page obtains an anonymous token and POSTs the
-GraphQL query ``searchJobCardsByLocation`` itself. The spider opens each country site's job
-search in its own browser context, lets the page make its calls, captures the GraphQL
-responses (never the rendered HTML), and clicks "more results" until ``nextToken`` is empty.
+The sites serve no data without JavaScript, and their UI asks only near a place (30 miles
+around a default or guided location) and pages by infinite scroll. So the spider does not drive
+the UI. It opens each country site's job search in its own browser context (a real user agent,
+the site's locale and time zone), lets the page obtain its anonymous token and WAF cookie,
+captures the page's own first ``searchJobCardsByLocation`` call (URL, headers, body) and then
+issues the listing itself, from inside the page with ``fetch`` (same origin, cookies and token
+as the page): neutral filters, no geo clause, 100 cards a page, following ``nextToken`` until
+it is null. A site that refuses a query without a geo clause is tiled: a grid of large-radius
+queries covering the country, deduplicated by ``jobId``.
 
-Each country site is one partition of the run (``site=US``, ...): it is
-complete when every page came back and the listing ended with an empty ``nextToken``; a failed
-or silent GraphQL call, or a page limit, leaves it incomplete, and the store closes postings
-only inside complete partitions, exactly as for the corporate board.
+Each country site is one partition of the run (``site=US``, ...). It is complete only when its
+country-wide chain (or every tile of a covering tiling) ended with a null ``nextToken``, every
+page answered and the ids reconcile; the query used is recorded in the partition. A 403 is a
+site that blocks this client (``blocked``), never an empty one; an expired token is renewed
+once and the page asked again.
 """
 
 from __future__ import annotations
@@ -25,29 +31,42 @@ import scrapy
 from twisted.python.failure import Failure
 
 from jobtracker.arguments import AmazonHourlyArgs
+from jobtracker.browser import (
+    PageCallError,
+    PageWatch,
+    SiteSession,
+    accept_consent,
+    close_page,
+    context_options,
+    open_session,
+)
 from jobtracker.items import JobPosting
 from jobtracker.partitions import ROOT_KEY, Partition, PartitionState
+from jobtracker.site_status import block_reason, browser_unreachable_reason
 from jobtracker.sources.amazon_hourly import (
     HOURLY_SITES,
     NAME,
-    OPERATION,
     PARTITION_DIMENSION,
     CardsPayloadError,
     HourlySite,
+    JobCardsPage,
+    around,
     card_to_item,
+    country_wide,
     parse_job_cards_payload,
+    parse_schedule_cards_payload,
+    schedule_request,
+    tiling_points,
 )
 from jobtracker.spiders.base import TrackedSpider
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
     from playwright.async_api import Request as BrowserRequest
-    from playwright.async_api import Response as BrowserResponse
     from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
-LOAD_MORE = 'body[data-search-state="ready"] #load-more'
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 
 
@@ -56,53 +75,18 @@ def abort_unneeded_request(request: BrowserRequest) -> bool:
     return request.resource_type in ("image", "media", "font")
 
 
+class GeoRefused(Exception):
+    """The site refused a query for its whole country (it wants a geo clause)."""
+
+
 @dataclass
-class GraphQLCapture:
-    """Collects the page's own ``searchJobCardsByLocation`` calls, answered or failed, in order.
+class SiteListing:
+    """The accounting of one site's listing: the chain or tiles read so far."""
 
-    Registered as the page's ``response`` and ``requestfailed`` handlers before navigation.
-    """
-
-    queue: asyncio.Queue[tuple[BrowserResponse | None, str | None]] = field(
-        default_factory=asyncio.Queue
-    )
-
-    @staticmethod
-    def is_search_call(request: BrowserRequest) -> bool:
-        return (
-            request.method == "POST"
-            and request.url.split("?", 1)[0].endswith("/graphql")
-            and OPERATION in (request.post_data or "")
-        )
-
-    def on_response(self, response: BrowserResponse) -> None:
-        if self.is_search_call(response.request):
-            self.queue.put_nowait((response, None))
-
-    def on_request_failed(self, request: BrowserRequest) -> None:
-        if self.is_search_call(request):
-            self.queue.put_nowait((None, request.failure or "request failed"))
-
-    async def next_body(self, timeout: float) -> bytes:
-        """The body of the next search call's answer; raises ``ListingError`` when the call
-        failed, answered an HTTP error, or nothing came within ``timeout`` seconds."""
-        try:
-            response, failure = await asyncio.wait_for(self.queue.get(), timeout)
-        except TimeoutError:
-            raise ListingError("timeout", f"no GraphQL answer within {timeout:g} s") from None
-        if response is None:
-            raise ListingError("graphql_failed", f"GraphQL request failed: {failure}")
-        if response.status != 200:
-            raise ListingError("graphql_failed", f"GraphQL answered HTTP {response.status}")
-        return await response.body()
-
-
-class ListingError(Exception):
-    """A page of a site's listing could not be obtained; ``kind`` names the stats counter."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
+    site: HourlySite
+    state: PartitionState
+    listed: int = 0
+    ids: set[str] = field(default_factory=set)
 
 
 class AmazonHourlySpider(TrackedSpider):
@@ -117,12 +101,18 @@ class AmazonHourlySpider(TrackedSpider):
     }
 
     def configure(self, settings: BaseSettings) -> None:
-        """The browser timeouts and page limits."""
+        """The browser's timeouts, the pause between pages, the tiling's radius and limit."""
         super().configure(settings)
         self.response_timeout = settings.getfloat("JOBTRACKER_HOURLY_RESPONSE_TIMEOUT", 30.0)
         self.page_delay = settings.getfloat("JOBTRACKER_HOURLY_PAGE_DELAY", 1.0)
+        self.first_call_timeout = settings.getfloat("JOBTRACKER_HOURLY_FIRST_CALL_TIMEOUT", 15.0)
+        self.schedule_delay = settings.getfloat("JOBTRACKER_HOURLY_SCHEDULE_DELAY", 0.25)
+        self.tile_radius_mi = settings.getfloat("JOBTRACKER_HOURLY_TILE_RADIUS_MI", 100.0)
+        self.max_tiles = settings.getint("JOBTRACKER_HOURLY_MAX_TILES", 2000)
+        self.browser_user_agent = settings.get("USER_AGENT")
         options = settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
         self.browser_path = options.get("executable_path")
+        self.sites_failed: dict[str, str] = {}  # site key -> "blocked" / "unreachable"
 
     @property
     def sites(self) -> list[HourlySite]:
@@ -130,7 +120,7 @@ class AmazonHourlySpider(TrackedSpider):
 
     def origin(self, site: HourlySite) -> str:
         """The site's origin: the real one, or its ``base_urls`` replacement."""
-        return self.args.base_urls.get(site.key, site.origin)
+        return self.args.base_urls.get(site.key, site.origin).rstrip("/")
 
     @property
     def scope(self) -> dict[str, Any]:
@@ -165,8 +155,9 @@ class AmazonHourlySpider(TrackedSpider):
             yield self.site_request(site)
 
     def site_request(self, site: HourlySite) -> scrapy.Request:
-        """Open the site's job search in a fresh browser context, capturing its GraphQL calls."""
-        capture = GraphQLCapture()
+        """Open the site's job search in a fresh browser context that looks like a visitor's
+        (user agent, locale, time zone), watching the calls the page makes."""
+        watch = PageWatch()
         return scrapy.Request(
             site.search_url(self.origin(site)),
             callback=self.parse_site,
@@ -174,14 +165,12 @@ class AmazonHourlySpider(TrackedSpider):
             dont_filter=True,
             meta={
                 "site": site,
-                "capture": capture,
+                "watch": watch,
                 "playwright": True,
                 "playwright_include_page": True,
                 "playwright_context": f"hourly-{site.key}-{self.run.run_id}",
-                "playwright_page_event_handlers": {
-                    "response": capture.on_response,
-                    "requestfailed": capture.on_request_failed,
-                },
+                "playwright_context_kwargs": context_options(site, self.browser_user_agent),
+                "playwright_page_event_handlers": {"request": watch.on_request},
                 "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded"},
             },
         )
@@ -191,42 +180,91 @@ class AmazonHourlySpider(TrackedSpider):
 
     # -- responses ----------------------------------------------------------------------
     async def parse_site(self, response: scrapy.http.Response) -> AsyncIterator[JobPosting]:
-        """Read the site's listing page by page; the browser context is closed in any case."""
+        """Read the site's whole listing; the browser context is closed in any case."""
         site: HourlySite = response.meta["site"]
         page: Page = response.meta["playwright_page"]
+        listing = SiteListing(site, self.partition_of(site))
         try:
-            async for item in self.read_listing(site, page, response.meta["capture"]):
+            async for item in self.read_site(listing, page, response.meta["watch"]):
                 yield item
+        except PageCallError as exc:
+            self.fail_site(listing, exc.kind, str(exc))
         finally:
             await close_page(page)
+        self.stop_if_every_site_failed()
 
-    async def read_listing(
-        self, site: HourlySite, page: Page, capture: GraphQLCapture
+    async def read_site(
+        self, listing: SiteListing, page: Page, watch: PageWatch
     ) -> AsyncIterator[JobPosting]:
-        state = self.partition_of(site)
-        stats = self.crawler.stats
-        listed = 0
+        session = await open_session(
+            listing.site,
+            page,
+            watch,
+            f"{self.origin(listing.site)}/graphql",
+            first_call_timeout=self.first_call_timeout,
+            timeout=self.response_timeout,
+        )
+        if session.template.taken_from == "contract":
+            self.crawler.stats.inc_value("jobtracker/hourly/contract_requests")
+        if await accept_consent(page):
+            self.crawler.stats.inc_value("jobtracker/hourly/consent_accepted")
+        variables = country_wide(session.template.variables)
+        query = {
+            "mode": "country",
+            "taken_from": session.template.taken_from,
+            "endpoint": session.template.url,
+            "variables": variables,
+        }
+        listing.state.query = query
+        try:
+            async for item in self.read_chain(listing, session, variables, "the country"):
+                yield item
+            return
+        except GeoRefused as exc:
+            logger.warning(
+                "Site %s refuses a query for the whole country (%s): tiling it",
+                listing.site.key,
+                exc,
+            )
+            query["refused"] = str(exc)
+            self.crawler.stats.inc_value("jobtracker/hourly/tiled_sites")
+        async for item in self.read_tiles(listing, session, variables, query):
+            yield item
+
+    async def read_chain(
+        self,
+        listing: SiteListing,
+        session: SiteSession,
+        variables: dict[str, Any],
+        what: str,
+        *,
+        tile: bool = False,
+    ) -> AsyncIterator[JobPosting]:
+        """Follow one query's ``nextToken`` chain to its end, yielding the new postings."""
+        state, stats = listing.state, self.crawler.stats
+        template = session.template.with_variables(variables)
+        next_token: str | None = None
+        chain_ids: list[str] = []
         while True:
+            if state.pages_planned and self.page_delay:
+                await asyncio.sleep(self.page_delay)
             state.pages_planned += 1
             number = state.pages_planned
-            try:
-                result = parse_job_cards_payload(await capture.next_body(self.response_timeout))
-            except (ListingError, CardsPayloadError) as exc:
-                kind = exc.kind if isinstance(exc, ListingError) else "malformed_json"
-                self.fail_site(state, site, kind, f"{exc} (page {number})")
-                return
+            body = template.page(next_token)
+            text = await session.ask(body, f"{what}, page {number}")
+            result = parse_page(text, number)
             if result.errors:
-                self.fail_site(
-                    state, site, "graphql_errors", f"{'; '.join(result.errors)} (page {number})"
-                )
-                return
+                if next_token is None and state.pages_ok == 0:
+                    state.pages_planned -= 1  # a refused query, not a lost page
+                    raise GeoRefused("; ".join(result.errors))
+                raise PageCallError("graphql_errors", f"{'; '.join(result.errors)} (page {number})")
             seen_at = self.run.clock.now()
             ids = []
             for card in result.cards:
                 item = card_to_item(
                     card,
-                    site=site,
-                    origin=self.origin(site),
+                    site=listing.site,
+                    origin=self.origin(listing.site),
                     run_id=self.run.run_id,
                     partition=state.key,
                     seen_at=seen_at,
@@ -235,59 +273,157 @@ class AmazonHourlySpider(TrackedSpider):
                     stats.inc_value("jobtracker/postings/without_id")
                     continue
                 ids.append(item.source_id)
+                if item.source_id in listing.ids:
+                    continue  # another tile's, already yielded
+                listing.ids.add(item.source_id)
+                if self.args.schedules:
+                    item.schedules = await self.schedules_of(listing.site, session, item)
                 if self.keep_first_sighting(item.source_id):
                     yield item
-            listed += len(result.cards)
-            # What the site listed so far; the ids must reconcile with it at the end. The whole
-            # run promised what its sites listed.
+            chain_ids.extend(ids)
+            if tile:
+                listed = len(listing.ids)  # tiles overlap: the union is what was listed
+            else:
+                listing.listed += len(result.cards)
+                listed = listing.listed
             self.run.ledger.record_page(state.key, ids, listed)
             root = self.run.ledger.get(ROOT_KEY)
             root.promised = sum(self.run.ledger.get(key).latest_hits or 0 for key in root.children)
             stats.inc_value("jobtracker/pages/ok")
-            if result.next_token is None:
-                logger.info("Site %s: %d postings in %d pages", site.key, len(state.ids), number)
+            next_token = result.next_token
+            if next_token is None:
+                if tile and len(chain_ids) != len(set(chain_ids)):
+                    self.run.ledger.mark_incomplete(
+                        state.key, f"{what} listed a posting twice: the board moved under it"
+                    )
+                logger.debug("Site %s: %s listed %d postings", listing.site.key, what, len(ids))
                 return
             if self.args.max_pages is not None and number >= self.args.max_pages:
                 self.run.ledger.mark_incomplete(
                     state.key, f"max_pages={self.args.max_pages} stopped it early"
                 )
                 return
-            if self.page_delay:
-                await asyncio.sleep(self.page_delay)
-            try:
-                await page.click(LOAD_MORE, timeout=self.response_timeout * 1000)
-            except Exception as exc:  # Playwright's TimeoutError or a closed page
-                self.fail_site(
-                    state, site, "timeout", f"no 'more results' control: {type(exc).__name__}"
-                )
-                return
 
-    def fail_site(self, state: PartitionState, site: HourlySite, kind: str, reason: str) -> None:
-        """Count and log a page that could not be read; the site's partition is incomplete."""
-        logger.error("Site %s is incomplete: %s", site.key, reason)
-        self.crawler.stats.inc_value(f"jobtracker/hourly/{kind}")
-        self.crawler.stats.inc_value("jobtracker/pages/failed")
-        self.run.ledger.record_failure(state.key, reason)
+    async def read_tiles(
+        self,
+        listing: SiteListing,
+        session: SiteSession,
+        variables: dict[str, Any],
+        query: dict[str, Any],
+    ) -> AsyncIterator[JobPosting]:
+        """List the country tile by tile: circles of the largest radius the site accepts
+        (halved while it refuses, within ``JOBTRACKER_HOURLY_MAX_TILES``) that together
+        cover every box of the country."""
+        site, state = listing.site, listing.state
+        radius = self.tile_radius_mi
+        while True:
+            points = tiling_points(site.boxes, radius)
+            query.update(mode="tiles", radius_mi=radius, tiles=len(points), covered=False)
+            if len(points) > self.max_tiles:
+                reason = (
+                    f"the site refused the country-wide query ({query.get('refused')}) and "
+                    f"tiles of {2 * radius:g} mi; {len(points)} tiles of {radius:g} mi exceed "
+                    f"JOBTRACKER_HOURLY_MAX_TILES={self.max_tiles}: the country is not covered"
+                )
+                self.run.ledger.mark_incomplete(state.key, reason)
+                logger.error("Site %s is incomplete: %s", site.key, reason)
+                return
+            try:
+                for number, point in enumerate(points, 1):
+                    what = f"tile {number}/{len(points)} ({radius:g} mi)"
+                    tile = around(variables, point, radius)
+                    async for item in self.read_chain(listing, session, tile, what, tile=True):
+                        yield item
+                    if state.problems:
+                        return  # max_pages stopped it: the tiling does not cover
+            except GeoRefused as exc:
+                if state.pages_ok:
+                    raise PageCallError("graphql_errors", f"a tile was refused: {exc}") from None
+                logger.warning("Site %s refuses tiles of %g mi (%s)", site.key, radius, exc)
+                radius /= 2
+                continue
+            query["covered"] = True
+            logger.info(
+                "Site %s: %d postings from %d tiles of %g mi covering the country",
+                site.key,
+                len(listing.ids),
+                len(points),
+                radius,
+            )
+            return
+
+    async def schedules_of(
+        self, site: HourlySite, session: SiteSession, item: JobPosting
+    ) -> list[dict[str, Any]] | None:
+        """The posting's shift schedules; None (and a warning) when they could not be read:
+        the listing stays complete, the schedules are extra."""
+        if self.schedule_delay:
+            await asyncio.sleep(self.schedule_delay)
+        try:
+            text = await session.ask(schedule_request(site, item.source_id), item.source_id)
+            schedules = parse_schedule_cards_payload(text)
+        except (PageCallError, CardsPayloadError) as exc:
+            logger.warning("Schedules of %s not read: %s", item.source_id, exc)
+            self.crawler.stats.inc_value("jobtracker/hourly/schedules_failed")
+            return None
+        self.crawler.stats.inc_value("jobtracker/hourly/schedules")
+        return schedules
+
+    # -- failures -----------------------------------------------------------------------
+    def fail_site(self, listing: SiteListing, kind: str, reason: str) -> None:
+        """Count and log a site whose listing could not be read; its partition is
+        incomplete (a blocked site too: never an empty one)."""
+        logger.error("Site %s is incomplete: %s", listing.site.key, reason)
+        stats = self.crawler.stats
+        stats.inc_value(f"jobtracker/hourly/{kind}")
+        stats.inc_value("jobtracker/pages/failed")
+        if kind == "blocked":
+            stats.inc_value("jobtracker/blocked")
+            self.sites_failed[listing.site.key] = "blocked"
+        self.run.ledger.record_failure(listing.state.key, reason)
 
     async def site_failed(self, failure: Failure) -> None:
-        """The job-search page itself could not be loaded (navigation error or timeout)."""
+        """The job-search page itself could not be loaded: a refused page (403) is a blocked
+        site, no answer at all an unreachable one, anything else a failed one."""
         request = failure.request  # type: ignore[attr-defined]
         site: HourlySite = request.meta["site"]
-        self.fail_site(
-            self.partition_of(site),
-            site,
-            "navigation_failed",
-            f"{request.url} could not be loaded ({failure.value.__class__.__name__})",
-        )
+        listing = SiteListing(site, self.partition_of(site))
+        response = getattr(failure.value, "response", None)
+        blocked = None
+        if response is not None:
+            content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+            blocked = block_reason(response.status, content_type, response.body)
+        unreachable = browser_unreachable_reason(str(failure.value))
+        if blocked is not None:
+            self.fail_site(listing, "blocked", f"blocked: {blocked} for {request.url}")
+        elif unreachable is not None:
+            self.sites_failed[site.key] = "unreachable"
+            self.fail_site(listing, "unreachable", f"{request.url} is unreachable ({unreachable})")
+        else:
+            self.fail_site(
+                listing,
+                "navigation_failed",
+                f"{request.url} could not be loaded ({failure.value.__class__.__name__})",
+            )
         page = request.meta.get("playwright_page")
         if page is not None:
             await close_page(page)
+        self.stop_if_every_site_failed()
+
+    def stop_if_every_site_failed(self) -> None:
+        """When no site let us in (all blocked, or all unreachable), the run stops as
+        ``blocked``/``unreachable`` (exit status 1), never as a finished run."""
+        outcomes = set(self.sites_failed.values())
+        if len(self.sites_failed) == len(self.sites) and len(outcomes) == 1:
+            [outcome] = outcomes
+            keys = ", ".join(self.sites_failed)
+            what = "refuse this client (HTTP 403)" if outcome == "blocked" else "cannot be reached"
+            self.stop_run(outcome, f"the hourly sites {keys} {what}")
 
 
-async def close_page(page: Page) -> None:
-    """Close a page and its browser context (one context per site and run)."""
+def parse_page(text: str, number: int) -> JobCardsPage:
+    """A listing answer, decoded; a body that is not one fails the page."""
     try:
-        await page.close()
-        await page.context.close()
-    except Exception as exc:  # the browser may already be gone at shutdown
-        logger.debug("Closing a browser page failed: %s", exc)
+        return parse_job_cards_payload(text)
+    except CardsPayloadError as exc:
+        raise PageCallError("malformed_json", f"{exc} (page {number})") from None

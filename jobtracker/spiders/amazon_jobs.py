@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import scrapy
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
-from scrapy.exceptions import CloseSpider
 from twisted.python.failure import Failure
 
 from jobtracker.arguments import AmazonJobsArgs
@@ -547,12 +546,3 @@ class AmazonJobsSpider(DiscoveredPlan, TrackedSpider):
     def after_finalize(self) -> None:
         """What the discovered plan's partitions vouch for, once completeness is decided."""
         self.discovery_vouches()
-
-    def stop_run(self, finish_reason: str, what: str) -> NoReturn:
-        """Stop the run now with ``finish_reason``, saying in one line what failed (also kept
-        in the stats, for the ``crawl`` command's last line)."""
-        if not self.crawler.stats.get_value("jobtracker/finish_detail"):  # said once
-            detail = f"{what}; nothing was crawled" if not self.seen_ids else what
-            logger.error("%s: %s", finish_reason, detail)
-            self.crawler.stats.set_value("jobtracker/finish_detail", detail)
-        raise CloseSpider(finish_reason)

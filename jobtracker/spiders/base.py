@@ -5,7 +5,7 @@ itself (:class:`~jobtracker.run.CrawlRun`: id, clock, partition ledger), which t
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import scrapy
 from pydantic import BaseModel
@@ -76,6 +76,15 @@ class TrackedSpider(scrapy.Spider):
         if error is not None:
             logger.error("%s; nothing was crawled.", error)
             raise CloseSpider(f"bad_argument:{error.argument}")
+
+    def stop_run(self, finish_reason: str, what: str) -> NoReturn:
+        """Stop the run now with ``finish_reason``, saying in one line what failed (also kept
+        in the stats, for the ``crawl`` command's last line)."""
+        if not self.crawler.stats.get_value("jobtracker/finish_detail"):  # said once
+            detail = f"{what}; nothing was crawled" if not self.seen_ids else what
+            logger.error("%s: %s", finish_reason, detail)
+            self.crawler.stats.set_value("jobtracker/finish_detail", detail)
+        raise CloseSpider(finish_reason)
 
     # -- what the run extension reads ----------------------------------------------------
     @property

@@ -35,6 +35,8 @@ class CrawlResult:
     stats: dict[str, Any] = field(default_factory=dict)
     spider: Spider | None = None
     run: CrawlRun | None = None
+    open_browser_contexts: int | None = None
+    """Browser contexts still open in Chromium when the spider closed (None: no browser)."""
 
     @property
     def ids(self) -> list[str]:
@@ -67,9 +69,21 @@ async def run_crawl(
     def collect(item: Any) -> None:
         result.items.append(item)
 
+    def count_open_contexts() -> None:
+        result.open_browser_contexts = open_browser_contexts(crawler)
+
     crawler.signals.connect(collect, signal=signals.item_scraped)
+    crawler.signals.connect(count_open_contexts, signal=signals.spider_closed)
     await crawler.crawl_async(**spider_kwargs)
     result.stats = crawler.stats.get_stats()
     result.spider = crawler.spider
     result.run = crawl_run(crawler)
     return result
+
+
+def open_browser_contexts(crawler: Crawler) -> int | None:
+    """How many contexts Chromium has open now, asked of the browser that scrapy-playwright's
+    download handler launched (None when the crawl launched none)."""
+    handlers = crawler.engine.downloader.handlers._handlers if crawler.engine else {}
+    browser = getattr(handlers.get("http"), "browser", None)
+    return None if browser is None else len(browser.contexts)
