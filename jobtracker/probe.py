@@ -420,6 +420,16 @@ def hourly_target(sites: str, base_urls: str) -> tuple[list[str], dict[str, str]
     return list(args.countries), dict(args.base_urls)
 
 
+def print_report(report: ProbeReport, *, as_json: bool) -> int:
+    """Print the table and verdict (or the report as JSON); the exit status: 0 OK, 1 DRIFT."""
+    if as_json:
+        json.dump(report.as_dict(), sys.stdout, indent=1)
+        print()
+    else:
+        print("\n".join(report.lines()))
+    return 0 if report.ok else 1
+
+
 def run(args: argparse.Namespace) -> int:
     from jobtracker.redaction import redact_text
 
@@ -434,12 +444,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"jobtracker probe: error: --result-window must be over {PAGE_SIZE}", file=sys.stderr)
         return 2
     report = run_probe(base_url, locale, args.timeout, args.result_window)
-    if args.json:
-        json.dump(report.as_dict(), sys.stdout, indent=1)
-        print()
-    else:
-        print("\n".join(report.lines()))
-    return 0 if report.ok else 1
+    return print_report(report, as_json=args.json)
 
 
 def run_hourly(args: argparse.Namespace) -> int:
@@ -464,9 +469,4 @@ def run_hourly(args: argparse.Namespace) -> int:
         )
         return 1
     report = run_hourly_probe(sites, origins, args.timeout)
-    if args.json:
-        json.dump(report.as_dict(), sys.stdout, indent=1)
-        print()
-    else:
-        print("\n".join(report.lines()))
-    return 0 if report.ok else 1
+    return print_report(report, as_json=args.json)

@@ -309,17 +309,23 @@ class JobCardsPage:
     errors: list[str]
 
 
-def parse_job_cards_payload(body: bytes | str) -> JobCardsPage:
-    """Decode a GraphQL body; raise :class:`CardsPayloadError` if it has neither data nor errors.
-
-    ``{"errors": [...]}`` (AppSync's failure shape) gives a page with ``errors`` set.
-    """
+def _json_object(body: bytes | str) -> dict[str, Any]:
+    """A GraphQL body as a JSON object; :class:`CardsPayloadError` for anything else."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise CardsPayloadError(f"not JSON ({exc.__class__.__name__}: {exc})") from None
     if not isinstance(data, dict):
         raise CardsPayloadError(f"expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+def parse_job_cards_payload(body: bytes | str) -> JobCardsPage:
+    """Decode a GraphQL body; raise :class:`CardsPayloadError` if it has neither data nor errors.
+
+    ``{"errors": [...]}`` (AppSync's failure shape) gives a page with ``errors`` set.
+    """
+    data = _json_object(body)
     errors = [_error_message(error) for error in data.get("errors") or []]
     result = (data.get("data") or {}).get(OPERATION) if isinstance(data.get("data"), dict) else None
     if errors or result is None:
@@ -340,12 +346,7 @@ def parse_job_cards_payload(body: bytes | str) -> JobCardsPage:
 def parse_schedule_cards_payload(body: bytes | str) -> list[dict[str, Any]]:
     """The ``scheduleCards`` of a ``searchScheduleCards`` answer; raise
     :class:`CardsPayloadError` for anything else (errors included)."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CardsPayloadError(f"not JSON ({exc.__class__.__name__})") from None
-    if not isinstance(data, dict):
-        raise CardsPayloadError(f"expected a JSON object, got {type(data).__name__}")
+    data = _json_object(body)
     if data.get("errors"):
         raise CardsPayloadError("; ".join(_error_message(e) for e in data["errors"]))
     result = (
