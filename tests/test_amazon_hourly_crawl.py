@@ -232,16 +232,24 @@ async def test_a_cross_origin_graphql_endpoint_is_replayed_where_the_page_sent_i
 
 
 @deferred_f_from_coro_f
-async def test_schedules_are_fetched_per_job_when_asked(start_sim) -> None:
+async def test_schedules_are_fetched_per_job_when_asked(start_sim, mongo_db, mongo_uri) -> None:
     sim = start_sim(size=300, seed=41, hourly_size=200)
     cards = {t["job_id"]: t["card"] for t in sim.truth(source=HOURLY, jobs=True)}
-    settings = {**FAST, "JOBTRACKER_HOURLY_SCHEDULE_DELAY": 0}
+    settings = {**FAST, **store_settings(mongo_db, mongo_uri),
+                "JOBTRACKER_HOURLY_SCHEDULE_DELAY": 0}  # fmt: skip
     result = await crawl_hourly(sim, settings=settings, countries="IE", schedules="1")
     assert partitions(result) == {"IE": True} and result.items
     for item in result.items:
         assert len(item.schedules) == cards[item.source_id]["scheduleCount"]
         assert all(s["jobId"] == item.source_id and s["scheduleText"] for s in item.schedules)
     assert result.stats["jobtracker/hourly/schedules"] == len(result.items)
+    # kept in each version's snapshot, not on the posting
+    for item in result.items:
+        posting_id = f"{HOURLY}:{item.source_id}"
+        [version] = mongo_db.posting_versions.find({"posting_id": posting_id})
+        assert version["snapshot"]["schedules"] == item.schedules
+        posting = mongo_db.postings.find_one({"_id": posting_id})
+        assert "schedules" not in posting and "card" not in posting
     plain = await crawl_hourly(sim, settings=FAST, countries="IE")
     assert all(item.schedules is None for item in plain.items)
 
@@ -296,6 +304,9 @@ async def test_daily_browser_crawls_build_the_true_history(start_sim, mongo_db, 
     assert not mismatches, f"{len(mismatches)} postings differ, e.g. {mismatches[:3]}"
     run = mongo_db.crawl_runs.find_one({"_id": "day6"})
     assert run["source"] == HOURLY and run["complete"] is True
+    queries = {p["key"]: p.get("query") for p in run["partitions"]}
+    assert queries["site=UK"]["mode"] == "country" and queries["site=UK"]["taken_from"] == "page"
+    assert "geoQueryClause" not in queries["site=CA"]["variables"]
     assert run["closure"]["applied"] is True
     assert run["scope"]["countries"] == ["USA", "CAN", "GBR", "IRL"]
     stored = mongo_db.postings.find_one({"source": HOURLY})
