@@ -359,7 +359,7 @@ def run_history(args: argparse.Namespace) -> int:
 
 @_handler
 def run_runs(args: argparse.Namespace) -> int:
-    from jobtracker.research.run_report import runs
+    from jobtracker.research.run_report import notes_text, runs
 
     since, until = _dates(args)
     if args.limit is not None and args.limit < 0:
@@ -372,7 +372,7 @@ def run_runs(args: argparse.Namespace) -> int:
             "started_at",
             "duration_s",
             "scope",
-            "finish_reason",
+            "finish",
             "complete",
             "partitions_complete",
             "partitions",
@@ -384,14 +384,17 @@ def run_runs(args: argparse.Namespace) -> int:
             "closed",
             "closure",
         ]
-        frame = frame[columns].rename(
+        table = frame[columns].rename(
             columns={
                 "partitions_complete": "parts_ok",
                 "postings_seen": "seen",
                 "duration_s": "secs",
             }
         )
-        _emit(frame, args, f"{len(frame)} most recent crawl runs (newest first):")
+        _emit(table, args, f"{len(frame)} most recent crawl runs (newest first):")
+        notes = notes_text(frame.to_dict("records"))
+        if notes:
+            print(notes)
         return 0
     _emit(frame, args)
     return 0
