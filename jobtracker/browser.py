@@ -125,6 +125,9 @@ class SiteSession:
             token = json.loads(answer["text"])["token"]
         except (ValueError, KeyError, TypeError):
             token = None
+        blocked = block_reason(answer["status"], answer["type"], answer["text"].encode())
+        if blocked is not None:
+            raise PageCallError("blocked", f"blocked: {blocked} for the token endpoint")
         if answer["status"] != 200 or not isinstance(token, str) or not token:
             raise PageCallError("token", f"token endpoint answered HTTP {answer['status']}")
         self.template = self.template.with_token(token)

@@ -263,6 +263,14 @@ async def test_unreachable_sites_stop_the_run_as_unreachable(start_sim) -> None:
     result = await crawl_hourly(sim, countries="UK,IE", base_urls=f"UK={closed},IE={closed}")
     assert result.finish_reason == "unreachable" and not result.items
     assert "cannot be reached" in result.stats["jobtracker/finish_detail"]
+    # One site refusing us and the other out of reach: no site let us in, the run says so.
+    sim.set_faults(hourly_block=["UK"])
+    urls = sim.hourly_urls()
+    mixed = await crawl_hourly(sim, countries="UK,IE", base_urls=f"UK={urls['UK']},IE={closed}")
+    assert mixed.finish_reason == "blocked" and not mixed.items
+    detail = mixed.stats["jobtracker/finish_detail"]
+    assert detail.startswith("no hourly site let this client in (")
+    assert "UK: blocked" in detail and "IE: unreachable" in detail
 
 
 @deferred_f_from_coro_f

@@ -411,14 +411,19 @@ class AmazonHourlySpider(TrackedSpider):
         self.stop_if_every_site_failed()
 
     def stop_if_every_site_failed(self) -> None:
-        """When no site let us in (all blocked, or all unreachable), the run stops as
-        ``blocked``/``unreachable`` (exit status 1), never as a finished run."""
+        """When no site let us in (each blocked or unreachable), the run stops as ``blocked``
+        (if any site refused us) or ``unreachable`` (exit status 1), never as a finished
+        run."""
+        if len(self.sites_failed) < len(self.sites):
+            return
         outcomes = set(self.sites_failed.values())
-        if len(self.sites_failed) == len(self.sites) and len(outcomes) == 1:
-            [outcome] = outcomes
-            keys = ", ".join(self.sites_failed)
-            what = "refuse this client (HTTP 403)" if outcome == "blocked" else "cannot be reached"
-            self.stop_run(outcome, f"the hourly sites {keys} {what}")
+        keys = ", ".join(self.sites_failed)
+        if outcomes == {"blocked"}:
+            self.stop_run("blocked", f"the hourly sites {keys} refuse this client (HTTP 403)")
+        if outcomes == {"unreachable"}:
+            self.stop_run("unreachable", f"the hourly sites {keys} cannot be reached")
+        each = ", ".join(f"{key}: {outcome}" for key, outcome in self.sites_failed.items())
+        self.stop_run("blocked", f"no hourly site let this client in ({each})")
 
 
 def parse_page(text: str, number: int) -> JobCardsPage:
