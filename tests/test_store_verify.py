@@ -165,6 +165,69 @@ def broken(db: Database) -> dict[str, set[str]]:
         posting("t2", [(T0, T0 + DAY)], T0 + DAY, closed_at=T0 + timedelta(hours=2)),
         (1, T0, T0 + DAY),
     )
+    # missing_streak: left on a closed posting; a count of 0; closure_held without a streak; a
+    # miss before the last sighting.
+    streak = {"missing_last_at": T0 + 2 * DAY, "missing_run_id": "day2", "missing_count": 1}
+    one_posting(
+        db,
+        posting("m1", [(T0, T0 + DAY)], T0 + DAY, missing_since=T0 + 2 * DAY, **streak),
+        (1, T0, T0 + DAY),
+    )
+    one_posting(
+        db,
+        posting(
+            "m2",
+            [(T0, None)],
+            T0 + DAY,
+            missing_since=T0 + 2 * DAY,
+            **{**streak, "missing_count": 0},
+        ),
+        (1, T0, None),
+    )
+    one_posting(db, posting("m3", [(T0, None)], T0 + DAY, closure_held=True), (1, T0, None))
+    one_posting(
+        db,
+        posting("m4", [(T0, None)], T0 + 3 * DAY, missing_since=T0 + 2 * DAY, **streak),
+        (1, T0, None),
+    )
+    # observed_at: before the last sighting; before the latest miss; not a time.
+    one_posting(
+        db, posting("o1", [(T0, None)], T0 + 3 * DAY, observed_at=T0 + 2 * DAY), (1, T0, None)
+    )
+    one_posting(
+        db,
+        posting(
+            "o2",
+            [(T0, None)],
+            T0 + 3 * DAY,
+            observed_at=T0 + 3 * DAY,
+            missing_since=T0 + 4 * DAY,
+            missing_last_at=T0 + 4 * DAY,
+            missing_run_id="day4",
+            missing_count=1,
+        ),
+        (1, T0, None),
+    )
+    one_posting(
+        db, posting("o3", [(T0, None)], T0 + 3 * DAY, observed_at="yesterday"), (1, T0, None)
+    )
+    # version_ends: an older version left with a closure's last sighting though no closure
+    # came before the next version; ended at the next version's first sighting though that
+    # sighting reopened the posting (the closure ended it); a closed posting's version n
+    # ended after the posting's last sighting.
+    one_posting(
+        db,
+        posting("e1", [(T0, None)], T0 + 3 * DAY, versions=2),
+        (1, T0, T0 + DAY),
+        (2, T0 + 2 * DAY, None),
+    )
+    one_posting(
+        db,
+        posting("e2", [(T0, T0 + DAY), (T0 + 3 * DAY, None)], T0 + 4 * DAY, versions=2),
+        (1, T0, T0 + 3 * DAY),
+        (2, T0 + 3 * DAY, None),
+    )
+    one_posting(db, posting("e3", [(T0, T0 + 2 * DAY)], T0 + 2 * DAY), (1, T0, T0 + 3 * DAY))
     # version_numbers: version 2 of 3 is missing.
     one_posting(
         db,
@@ -220,10 +283,13 @@ def broken(db: Database) -> dict[str, set[str]]:
         "seen_times": {"amazon_jobs:f1", "amazon_jobs:s2"},
         "last_seen": {"amazon_jobs:l1", "amazon_jobs:l2"},
         "status": {"amazon_jobs:t1", "amazon_jobs:t2"},
+        "missing_streak": {f"amazon_jobs:m{i}" for i in range(1, 5)},
+        "observed_at": {f"amazon_jobs:o{i}" for i in range(1, 4)},
         "version_numbers": {"amazon_jobs:n1"},
         "content_hash": {"amazon_jobs:h1"},
         "version_times": {"amazon_jobs:v1"},
         "current_version": {"amazon_jobs:c1", "amazon_jobs:c2", "amazon_jobs:c3"},
+        "version_ends": {f"amazon_jobs:e{i}@v1" for i in range(1, 4)},
         "orphan_versions": {
             "amazon_hourly:9@v1",
             "amazon_jobs:2500@v1",
@@ -356,6 +422,66 @@ def test_a_posting_reopened_unchanged_on_a_page_without_new_versions_is_current(
     assert report.clean, report.lines()
 
 
+def test_a_posting_reopened_with_new_content_keeps_its_old_version_ended_at_the_closure(
+    mongo_db,
+) -> None:
+    """The closure ends version 1 at the last sighting; the reopening sighting brings version 2
+    and leaves version 1 so (not at version 2's first sighting): verify derives the same, and
+    puts it back when version 1 is given the next version's first sighting instead."""
+    store = PostingStore(mongo_db)
+    store.ensure_indexes()
+    board = {"1001": "Build things.", "1002": "Run things."}
+    crawl_day(store, 0, board)
+    crawl_day(store, 1, {"1001": "Build things."})  # 1002 missed
+    crawl_day(store, 2, {"1001": "Build things."})  # 1002 closed
+    crawl_day(store, 3, {**board, "1002": "Run other things."})  # reopened, edited
+    pid = "amazon_jobs:1002"
+    posting_doc = mongo_db.postings.find_one({"_id": pid})
+    v1, v2 = (mongo_db.posting_versions.find_one({"_id": f"{pid}@v{n}"}) for n in (1, 2))
+    assert posting_doc["status"] == "open" and len(posting_doc["spans"]) == 2
+    assert v1["last_seen_at"] == posting_doc["spans"][0]["to"] < v2["first_seen_at"]
+    assert v2["first_seen_at"] == posting_doc["spans"][1]["from"]
+    report = verify_store(mongo_db, now=NOW, stale_after=STALE)
+    assert report.clean, report.lines()
+
+    closure_end = v1["last_seen_at"]
+    mongo_db.posting_versions.update_one(
+        {"_id": v1["_id"]}, {"$set": {"last_seen_at": v2["first_seen_at"]}}
+    )
+    report = verify_store(mongo_db, now=NOW, stale_after=STALE)
+    assert counts(report) == {"version_ends": 1}
+    assert report.violations["version_ends"].examples == [v1["_id"]]
+    assert repair_store(mongo_db, report, now=NOW, stale_after=STALE).ended_versions == 1
+    assert mongo_db.posting_versions.find_one({"_id": v1["_id"]})["last_seen_at"] == closure_end
+    assert verify_store(mongo_db, now=NOW, stale_after=STALE).clean
+
+
+def test_a_closure_and_a_sighting_racing_leave_an_old_version_ended_at_the_closure(
+    mongo_db,
+) -> None:
+    """The closure read the posting unseen; a run saw it before the closure's writes: the
+    posting stays open (its update no longer matches) but its version is ended at the last
+    sighting. Verify reports the open posting without a current version; left alone until
+    an edit supersedes it, that version keeps the closure's end although no closure came:
+    version_ends reports it and --repair ends it at the next version's first sighting."""
+    store = PostingStore(mongo_db)
+    store.ensure_indexes()
+    crawl_day(store, 0, {"1001": "Build things."})
+    pid = "amazon_jobs:1001"
+    # What the race leaves: the closure's version write, without its posting update.
+    day0 = mongo_db.postings.find_one({"_id": pid})["last_seen_at"]
+    mongo_db.posting_versions.update_one({"_id": f"{pid}@v1"}, {"$set": {"last_seen_at": day0}})
+    assert counts(verify_store(mongo_db, now=NOW, stale_after=STALE)) == {"current_version": 1}
+    crawl_day(store, 2, {"1001": "Build better things."})  # edited: version 2
+    v2 = mongo_db.posting_versions.find_one({"_id": f"{pid}@v2"})
+    report = verify_store(mongo_db, now=NOW, stale_after=STALE)
+    assert counts(report) == {"version_ends": 1}, report.lines()
+    repair_store(mongo_db, report, now=NOW, stale_after=STALE)
+    v1 = mongo_db.posting_versions.find_one({"_id": f"{pid}@v1"})
+    assert v1["last_seen_at"] == v2["first_seen_at"]
+    assert verify_store(mongo_db, now=NOW, stale_after=STALE).clean
+
+
 # -- broken stores ---------------------------------------------------------------------------
 
 
@@ -367,15 +493,28 @@ def test_each_violation_kind_is_counted_with_example_ids(mongo_db, mongo_uri) ->
     for kind, ids in expected.items():
         examples = report.violations[kind].examples
         assert len(examples) == min(3, len(ids)) and set(examples) <= ids, kind
-    assert (report.postings, report.versions, report.runs) == (16, 26, 3)
+    assert (report.postings, report.versions, report.runs) == (26, 38, 3)
     assert report.running == ["running"]
     assert not report.clean
-    assert report.repairable == 1 + 3 + 4 + 1  # content hash, current versions, orphans, run
+    # streaks left over, observed_at raised, content hash, current versions, version ends,
+    # orphans, run
+    assert report.repairable == 2 + 2 + 1 + 3 + 3 + 4 + 1
+    repairable = {kind: v.repairable for kind, v in report.violations.items() if v.repairable}
+    assert repairable == {
+        "missing_streak": 2,
+        "observed_at": 2,
+        "content_hash": 1,
+        "current_version": 3,
+        "version_ends": 3,
+        "orphan_versions": 4,
+        "stale_runs": 1,
+    }
     lines = report.lines()
-    assert [line.split()[0] for line in lines[1:11]] == list(KINDS)
-    assert "amazon_jobs:c1, amazon_jobs:c2, amazon_jobs:c3" in lines[8]
+    assert [line.split()[0] for line in lines[1 : 1 + len(KINDS)]] == list(KINDS)
+    assert "amazon_jobs:c1, amazon_jobs:c2, amazon_jobs:c3" in lines[10]
+    assert "amazon_jobs:e1@v1, amazon_jobs:e2@v1, amazon_jobs:e3@v1" in lines[11]
     assert lines[-1].startswith("note: 1 crawl run is still running (running)")
-    assert report.verdict().startswith("verdict: 19 violations of 10 kinds; 9 repairable")
+    assert report.verdict().startswith("verdict: 29 violations of 13 kinds; 16 repairable")
 
     # A client without tz_aware reads naive UTC times: the same findings.
     from pymongo import MongoClient
@@ -409,7 +548,7 @@ def test_repair_fixes_what_is_derivable_and_reports_the_rest(mongo_db) -> None:
     held = repair_store(mongo_db, before, now=NOW, stale_after=STALE)
     assert held.abandoned_runs == ["crashed"] and held.changed == 1
     assert "while crawl runs are running (running)" in (held.skipped or "")
-    assert mongo_db.posting_versions.count_documents({}) == 26
+    assert mongo_db.posting_versions.count_documents({}) == 38
     crashed = mongo_db.crawl_runs.find_one({"_id": "crashed"})
     assert crashed["finish_reason"] == "abandoned" and crashed["complete"] is False
     assert crashed["finished_at"] == NOW
@@ -423,19 +562,39 @@ def test_repair_fixes_what_is_derivable_and_reports_the_rest(mongo_db) -> None:
     assert repaired.skipped is None and repaired.abandoned_runs == []
     assert (repaired.removed_versions, repaired.made_current) == (4, 1)
     assert (repaired.ended_current, repaired.content_hashes) == (2, 1)
+    cleared, raised = repaired.cleared_missing, repaired.raised_observed
+    assert (cleared, raised, repaired.ended_versions) == (2, 2, 3)
     assert repaired.lines() == [
         "Repaired: 4 orphan versions removed; 1 open posting: version n made current; "
-        "2 versions no longer current; 1 content hash set from version n"
+        "2 versions no longer current; 1 content hash set from version n; 2 postings: "
+        "left-over missing-streak fields cleared; 2 postings: observed_at raised to the latest "
+        "observation; 3 ended versions: last_seen_at set where the next begins (or at the "
+        "closure)"
     ]
     versions = {doc["_id"]: doc for doc in mongo_db.posting_versions.find()}
     assert versions["amazon_jobs:c1@v2"]["last_seen_at"] is None
     assert versions["amazon_jobs:c2@v1"]["last_seen_at"] == T0 + DAY
     assert versions["amazon_jobs:c3@v1"]["last_seen_at"] == T0 + DAY
     assert mongo_db.postings.find_one({"_id": "amazon_jobs:h1"})["content_hash"] == "h1-h2"
+    postings = {doc["source_id"]: doc for doc in mongo_db.postings.find()}
+    for key in ("m1", "m3"):
+        assert not set(postings[key]) & {"missing_since", "missing_count", "closure_held"}, key
+    assert postings["m2"]["missing_count"] == 0  # a streak that contradicts itself stays
+    assert (postings["o1"]["observed_at"], postings["o2"]["observed_at"]) == (
+        T0 + 3 * DAY,
+        T0 + 4 * DAY,
+    )
+    assert versions["amazon_jobs:e1@v1"]["last_seen_at"] == T0 + 2 * DAY  # the next's first
+    assert versions["amazon_jobs:e2@v1"]["last_seen_at"] == T0 + DAY  # the closure's
+    assert versions["amazon_jobs:e3@v1"]["last_seen_at"] == T0 + 2 * DAY  # the posting's last
 
     after = verify_store(mongo_db, now=NOW, stale_after=STALE)
     underivable = ("spans", "seen_times", "last_seen", "status", "version_numbers", "version_times")
-    assert counts(after) == {kind: len(expected[kind]) for kind in underivable}
+    assert counts(after) == {
+        **{kind: len(expected[kind]) for kind in underivable},
+        "missing_streak": 2,  # m2, m4
+        "observed_at": 1,  # o3
+    }
     assert after.repairable == 0
     assert repair_store(mongo_db, after, now=NOW, stale_after=STALE).changed == 0
 
@@ -463,6 +622,34 @@ def test_a_crash_between_a_version_and_its_posting_is_repaired(mongo_db) -> None
     # The next crawl stores the edit as version 2 again, and the store stays clean.
     crawl_day(store, 2, {"1001": "Build better things."})
     assert mongo_db.postings.find_one({"_id": pid})["version"] == 2
+    assert verify_store(mongo_db, now=NOW, stale_after=STALE).clean
+
+
+def test_a_crashed_runs_version_replaced_by_other_content_leaves_an_end_to_repair(
+    mongo_db,
+) -> None:
+    """Day 1 crashed after writing version 2 and ending version 1 at its sighting; day 2 sees
+    other content and replaces the orphan (rule 7). Version 1 still ends at the crashed run's
+    sighting, not at the version 2 that stands: version_ends reports it, --repair fixes it."""
+    store = PostingStore(mongo_db)
+    store.ensure_indexes()
+    crawl_day(store, 0, {"1001": "Build things."})
+    pid = "amazon_jobs:1001"
+    v1 = mongo_db.posting_versions.find_one({"_id": f"{pid}@v1"})
+    crashed = {**v1, "_id": f"{pid}@v2", "version": 2, "content_hash": "new", "run_id": "day1"}
+    mongo_db.posting_versions.insert_one({**crashed, "first_seen_at": T0 + DAY})
+    mongo_db.posting_versions.update_one({"_id": v1["_id"]}, {"$set": {"last_seen_at": T0 + DAY}})
+    mongo_db.crawl_runs.insert_one(run("day1", T0 + DAY, T0 + DAY + timedelta(hours=1)))
+
+    crawl_day(store, 2, {"1001": "Build other things."})
+    v2 = mongo_db.posting_versions.find_one({"_id": f"{pid}@v2"})
+    assert v2["run_id"] == "day2" and mongo_db.postings.find_one({"_id": pid})["version"] == 2
+    report = verify_store(mongo_db, now=NOW, stale_after=STALE)
+    assert counts(report) == {"version_ends": 1}, report.lines()
+    assert report.violations["version_ends"].examples == [v1["_id"]]
+    repair_store(mongo_db, report, now=NOW, stale_after=STALE)
+    ended = mongo_db.posting_versions.find_one({"_id": v1["_id"]})["last_seen_at"]
+    assert ended == v2["first_seen_at"]
     assert verify_store(mongo_db, now=NOW, stale_after=STALE).clean
 
 
@@ -546,7 +733,9 @@ def test_the_command_exit_status_and_output(mongo_db, mongo_uri) -> None:
     assert clean.returncode == 0, clean.stderr
     lines = clean.stdout.splitlines()
     assert lines[0].startswith(f"Verified database {mongo_db.name}: 3 postings, 4 versions")
-    assert [line.split()[:2] for line in lines[1:11]] == [[kind, "0"] for kind in KINDS]
+    assert [line.split()[:2] for line in lines[1 : 1 + len(KINDS)]] == [
+        [kind, "0"] for kind in KINDS
+    ]
     assert lines[-1] == "verdict: clean (every invariant holds)"
 
     # Only derivable damage: --repair leaves a clean store and exits 0.
@@ -566,12 +755,14 @@ def test_the_command_exit_status_and_output(mongo_db, mongo_uri) -> None:
     fixed = jobtracker("--repair", uri=mongo_uri, db=mongo_db.name)
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     out = fixed.stdout.splitlines()
-    assert [line.split()[1] for line in out[1:11]] == ["0"] * 5 + ["1", "0", "0", "0", "1"]
-    assert out[11] == (
+    found_counts = {line.split()[0]: line.split()[1] for line in out[1 : 1 + len(KINDS)]}
+    assert found_counts == {kind: "0" for kind in KINDS} | {"content_hash": "1", "stale_runs": "1"}
+    after = 1 + len(KINDS)
+    assert out[after] == (
         "Repaired: 1 stale run abandoned (crashed); 1 content hash set from version n"
     )
-    assert out[12] == "After repair:"
-    assert out[13].startswith(f"Verified database {mongo_db.name}: 3 postings, 4 versions")
+    assert out[after + 1] == "After repair:"
+    assert out[after + 2].startswith(f"Verified database {mongo_db.name}: 3 postings, 4 versions")
     assert out[-1] == "verdict: clean (every invariant holds)"
 
     # Damage that is not derivable remains: exit 1 after --repair.

@@ -32,7 +32,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from jobtracker.store.connection import POSTINGS, RUNS, VERSIONS
-from jobtracker.store.mongo import utc_ms
+from jobtracker.store.mongo import CLEAR_MISSING, MISSING_FIELDS, utc_ms
 
 #: ``--stale-after``: a run still running after this long never finished.
 DEFAULT_STALE_AFTER = timedelta(hours=12)
@@ -51,15 +51,26 @@ KINDS: dict[str, str] = {
     "seen_times": "first_seen_at = first span's from, <= last_seen_at",
     "last_seen": "last_seen_at not before the last span",
     "status": "status agrees with the last span",
+    "missing_streak": "missing-streak fields agree, only if open",
+    "observed_at": "observed_at >= last seen, latest miss, closure",
     "version_numbers": "versions 1..n, n = the posting's version",
     "content_hash": "content_hash = version n's",
     "version_times": "versions' first_seen_at non-decreasing",
     "current_version": "one current version (n) if open, none if closed",
+    "version_ends": "ended versions end at the next one or at closure",
     "orphan_versions": "no version without its posting (or past it)",
     "stale_runs": "no run left running",
 }
 #: Kinds that ``repair_store`` can fix (where the fix is derivable from the store).
-REPAIRABLE = ("content_hash", "current_version", "orphan_versions", "stale_runs")
+REPAIRABLE = (
+    "missing_streak",
+    "observed_at",
+    "content_hash",
+    "current_version",
+    "version_ends",
+    "orphan_versions",
+    "stale_runs",
+)
 
 POSTING_FIELDS = {
     name: 1
@@ -71,6 +82,8 @@ POSTING_FIELDS = {
         "spans",
         "version",
         "content_hash",
+        "observed_at",
+        *MISSING_FIELDS,
     )
 }
 VERSION_FIELDS = {
@@ -110,6 +123,12 @@ class RepairPlan:
     """(version ``_id``, ``last_seen_at``) for current versions that are not current."""
     content_hashes: list[tuple[Any, int, str]] = field(default_factory=list)
     """(posting ``_id``, version n, version n's ``content_hash``)."""
+    clear_missing: list[tuple[Any, str]] = field(default_factory=list)
+    """(posting ``_id``, its status) whose missing-streak fields are left over: to unset."""
+    raise_observed: list[tuple[Any, datetime]] = field(default_factory=list)
+    """(posting ``_id``, the latest observation its other fields prove) for ``observed_at``."""
+    version_ends: list[tuple[Any, Any, datetime]] = field(default_factory=list)
+    """(version ``_id``, its wrong ``last_seen_at``, the derived one)."""
 
     def __len__(self) -> int:
         return (
@@ -117,6 +136,9 @@ class RepairPlan:
             + len(self.make_current)
             + len(self.end_current)
             + len(self.content_hashes)
+            + len(self.clear_missing)
+            + len(self.raise_observed)
+            + len(self.version_ends)
         )
 
 
@@ -216,6 +238,9 @@ class RepairReport:
     made_current: int = 0
     ended_current: int = 0
     content_hashes: int = 0
+    cleared_missing: int = 0
+    raised_observed: int = 0
+    ended_versions: int = 0
     skipped: str | None = None
     """Why postings and versions were left alone (a crawl is running), if they were."""
 
@@ -227,6 +252,9 @@ class RepairReport:
             + self.made_current
             + self.ended_current
             + self.content_hashes
+            + self.cleared_missing
+            + self.raised_observed
+            + self.ended_versions
         )
 
     def lines(self) -> list[str]:
@@ -247,6 +275,21 @@ class RepairReport:
                 f"{_plural(self.content_hashes, 'content hash', 'content hashes')} set from "
                 "version n"
             )
+        if self.cleared_missing:
+            parts.append(
+                f"{_plural(self.cleared_missing, 'posting')}: left-over missing-streak fields "
+                "cleared"
+            )
+        if self.raised_observed:
+            parts.append(
+                f"{_plural(self.raised_observed, 'posting')}: observed_at raised to the latest "
+                "observation"
+            )
+        if self.ended_versions:
+            parts.append(
+                f"{_plural(self.ended_versions, 'ended version')}: last_seen_at set where the "
+                "next begins (or at the closure)"
+            )
         lines = ["Repaired: " + ("; ".join(parts) if parts else "nothing")]
         if self.skipped:
             lines.append(f"Not repaired: {self.skipped}")
@@ -259,6 +302,9 @@ class RepairReport:
             "made_current": self.made_current,
             "ended_current": self.ended_current,
             "content_hashes": self.content_hashes,
+            "cleared_missing": self.cleared_missing,
+            "raised_observed": self.raised_observed,
+            "ended_versions": self.ended_versions,
             "skipped": self.skipped,
         }
 
@@ -403,8 +449,25 @@ def _check_posting(
     if spans and not _last_seen_covers(last_seen, spans[-1]):
         found["last_seen"].add(pid)
     status = posting.get("status")
-    if not _status_agrees(status, _time(posting.get("closed_at")), spans):
+    closed_at = _time(posting.get("closed_at"))
+    if not _status_agrees(status, closed_at, spans):
         found["status"].add(pid)
+    streak = {name: _time(posting.get(name)) for name in MISSING_FIELDS}
+    if not _missing_streak_ok(status, last_seen, streak):
+        # Left-over fields (closed, or no missing_since) go as a closure or a sighting would
+        # clear them; a streak that contradicts itself is not derivable.
+        repairable = status == "closed" or (status == "open" and streak["missing_since"] is None)
+        found["missing_streak"].add(pid, repairable=repairable)
+        if repairable:
+            report.plan.clear_missing.append((pid, status))
+    observed = _time(posting.get("observed_at"))
+    bounds = (last_seen, streak["missing_last_at"], closed_at)
+    if not _observed_ok(observed, bounds):
+        latest = _latest(bounds)
+        repairable = _is_time(observed) and latest is not None
+        found["observed_at"].add(pid, repairable=repairable)
+        if repairable:
+            report.plan.raise_observed.append((pid, latest))
     _check_versions(posting, versions, report)
 
 
@@ -425,6 +488,9 @@ def _check_versions(
         found["version_numbers"].add(pid)
     by_number = {doc.get("version"): doc for doc in own}
     last = by_number.get(n) if valid_n else None
+    spans = posting.get("spans")
+    spans = spans if isinstance(spans, list) else []
+    _check_version_ends(posting, own, last, spans, report)
     if last is not None and posting.get("content_hash") != last.get("content_hash"):
         repairable = isinstance(last.get("content_hash"), str)
         found["content_hash"].add(pid, repairable=repairable)
@@ -451,10 +517,11 @@ def _check_versions(
                 else:
                     fixes_end.append((doc["_id"], ended))
             continue
-        # A superseded version ends when the next one was first seen (as the crawler writes).
+        # A superseded version ends when the next one was first seen, or at the closure
+        # before it (as the crawler writes).
         following = by_number.get(_next(doc.get("version")))
-        ended = _time(following.get("first_seen_at")) if following else None
-        if ended is None:
+        ended = _version_end(_time(following.get("first_seen_at")), spans) if following else None
+        if not _is_time(ended):
             fixable = False
         else:
             fixes_end.append((doc["_id"], ended))
@@ -464,6 +531,37 @@ def _check_versions(
         plan.end_current.extend(fixes_end)
         if make_current:
             plan.make_current.append(last["_id"])
+
+
+def _check_version_ends(
+    posting: Mapping[str, Any],
+    own: list[dict[str, Any]],
+    last: dict[str, Any] | None,
+    spans: list[Any],
+    report: VerifyReport,
+) -> None:
+    """Each ended version (``last_seen_at`` set) ends where the store code ends it: a closed
+    posting's version n when the posting was last seen, an older one as :func:`_version_end`
+    says. Still-current versions are the ``current_version`` check's business."""
+    by_number = {doc.get("version"): doc for doc in own}
+    for doc in own:
+        ended = _time(doc.get("last_seen_at"))
+        if ended is None:
+            continue
+        if doc is last:
+            if posting.get("status") != "closed":
+                continue  # an open posting's version n ended: current_version reports it
+            expected = _time(posting.get("last_seen_at"))
+        else:
+            following = by_number.get(_next(doc.get("version")))
+            if following is None:
+                continue  # a gap: version_numbers reports it
+            expected = _version_end(_time(following.get("first_seen_at")), spans)
+        if not _end_derivable(_time(doc.get("first_seen_at")), expected):
+            continue  # times out of order: seen_times or version_times report them
+        if ended != expected:
+            report.violations["version_ends"].add(doc["_id"], repairable=True)
+            report.plan.version_ends.append((doc["_id"], doc.get("last_seen_at"), expected))
 
 
 # -- the invariants, pure --------------------------------------------------------------------
@@ -519,6 +617,62 @@ def _status_agrees(status: Any, closed_at: Any, spans: list[Any]) -> bool:
     if status == "closed":
         return _is_time(last_to) and _is_time(closed_at) and closed_at >= last_to
     return False
+
+
+def _missing_streak_ok(status: Any, last_seen: Any, streak: Mapping[str, Any]) -> bool:
+    """The missing-streak fields (``MISSING_FIELDS``, null = unset) as the closure code writes
+    them: all unset, or, on an open posting only, all set together: ``missing_since`` after
+    ``last_seen_at`` (a miss is later than the last sighting), ``missing_last_at >=
+    missing_since``, ``missing_count`` an int >= 1 that is 1 exactly when ``missing_last_at =
+    missing_since``, ``missing_run_id`` set, and ``closure_held`` (``true`` or unset) set
+    exactly when ``missing_count >= 2`` (only a held closure counts a second miss)."""
+    since = streak.get("missing_since")
+    if since is None:
+        return all(value is None for value in streak.values())
+    if status != "open":
+        return False
+    last_at, count = streak.get("missing_last_at"), streak.get("missing_count")
+    held = streak.get("closure_held")
+    if not (_is_time(since) and _is_time(last_at) and _is_int(count) and count >= 1):
+        return False
+    if streak.get("missing_run_id") is None or not (held is None or held is True):
+        return False
+    if last_at < since or (count == 1) != (last_at == since) or (held is True) != (count >= 2):
+        return False
+    return not _is_time(last_seen) or since > last_seen
+
+
+def _observed_ok(observed: Any, bounds: Iterable[Any]) -> bool:
+    """``observed_at``, when set, is a time not before any of ``bounds`` that is a time
+    (``last_seen_at``, ``missing_last_at``, ``closed_at``: each is an observation)."""
+    if observed is None:
+        return True
+    return _is_time(observed) and all(observed >= bound for bound in bounds if _is_time(bound))
+
+
+def _latest(moments: Iterable[Any]) -> datetime | None:
+    times = [moment for moment in moments if _is_time(moment)]
+    return max(times) if times else None
+
+
+def _version_end(next_first: Any, spans: list[Any]) -> Any:
+    """When a superseded version ended, the next one first seen at ``next_first``: then, as a
+    sighting of new content ends the old one; but if that sighting reopened the posting (a
+    span begins at ``next_first``), the old version ended at the closure before, the previous
+    span's ``to`` (the closure set it, and the reopening did not touch it)."""
+    froms = [_span_time(span, "from") for span in spans]
+    index = froms.index(next_first) if _is_time(next_first) and next_first in froms else -1
+    return _span_time(spans[index - 1], "to") if index >= 1 else next_first
+
+
+def _end_derivable(first_seen: Any, end: Any) -> bool:
+    """A derived end is trusted only when it is a time not before the version's first sighting
+    (else the times it comes from are out of order, and other checks say so)."""
+    return _is_time(end) and _is_time(first_seen) and first_seen <= end
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _times_non_decreasing(docs: list[dict[str, Any]]) -> bool:
@@ -593,7 +747,36 @@ def repair_store(
             for pid, n, digest in plan.content_hashes
         ],
     )
+    repaired.cleared_missing = _bulk(
+        postings,
+        [
+            UpdateOne(_left_over_streak(pid, status), {"$unset": CLEAR_MISSING})
+            for pid, status in plan.clear_missing
+        ],
+    )
+    repaired.raised_observed = _bulk(
+        postings,
+        [
+            UpdateOne({"_id": pid}, {"$max": {"observed_at": latest}})
+            for pid, latest in plan.raise_observed
+        ],
+    )
+    repaired.ended_versions = _bulk(
+        versions,
+        [
+            UpdateOne({"_id": vid, "last_seen_at": wrong}, {"$set": {"last_seen_at": ended}})
+            for vid, wrong, ended in plan.version_ends
+        ],
+    )
     return repaired
+
+
+def _left_over_streak(pid: Any, status: str) -> dict[str, Any]:
+    """Match a posting whose missing-streak fields are still left over: closed, or open with
+    no ``missing_since`` (a run marking it missing meanwhile is left alone)."""
+    if status == "closed":
+        return {"_id": pid, "status": "closed"}
+    return {"_id": pid, "status": "open", "missing_since": None}
 
 
 def _bulk(collection: Collection, operations: list[UpdateOne]) -> int:
