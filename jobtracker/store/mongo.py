@@ -560,8 +560,15 @@ class PostingStore:
             )
         if operations:
             self._bulk(self.postings, operations)
-        self._close_current_versions(plan.close, by_id)
+        if plan.close:
+            self._close_current_versions(self._closed_by(run.run_id, plan.close), by_id)
         return plan
+
+    def _closed_by(self, run_id: str, planned: list[str]) -> list[str]:
+        """Which of the planned closures this run's update closed: a sighting that got in
+        after the read left its posting open (the update no longer matched it)."""
+        query = {"_id": {"$in": planned}, "status": "closed", "closed_run_id": run_id}
+        return [doc["_id"] for doc in self.postings.find(query, {"_id": 1})]
 
     def board_counts(
         self,
@@ -598,7 +605,8 @@ class PostingStore:
         return BoardCounts(open_in_scope, by_group, open_in_source, closed_today)
 
     def _close_current_versions(self, closed: Iterable[str], by_id: dict[str, Any]) -> None:
-        """A closed posting's current version was last seen when the posting was."""
+        """A closed posting's current version was last seen when the posting was (only for
+        postings this run's closure update did close)."""
         operations = [
             UpdateOne(
                 {"_id": version_id(pid, int(by_id[pid]["version"])), "last_seen_at": None},
