@@ -633,12 +633,14 @@ def test_a_crash_between_a_version_and_its_posting_is_repaired(mongo_db) -> None
     assert verify_store(mongo_db, now=NOW, stale_after=STALE).clean
 
 
-def test_a_crashed_runs_version_replaced_by_other_content_leaves_an_end_to_repair(
+def test_a_crashed_runs_version_replaced_by_other_content_ends_where_the_new_one_begins(
     mongo_db,
 ) -> None:
     """Day 1 crashed after writing version 2 and ending version 1 at its sighting; day 2 sees
-    other content and replaces the orphan (rule 7). Version 1 still ends at the crashed run's
-    sighting, not at the version 2 that stands: version_ends reports it, --repair fixes it."""
+    other content and replaces the orphan (rule 7), and ends version 1 where the version 2
+    that stands begins: the store verifies clean. Left at the crashed run's sighting (as the
+    store code once left it; made by hand here), version_ends reports it and --repair fixes
+    it."""
     store = PostingStore(mongo_db)
     store.ensure_indexes()
     crawl_day(store, 0, {"1001": "Build things."})
@@ -652,6 +654,13 @@ def test_a_crashed_runs_version_replaced_by_other_content_leaves_an_end_to_repai
     crawl_day(store, 2, {"1001": "Build other things."})
     v2 = mongo_db.posting_versions.find_one({"_id": f"{pid}@v2"})
     assert v2["run_id"] == "day2" and mongo_db.postings.find_one({"_id": pid})["version"] == 2
+    ended = mongo_db.posting_versions.find_one({"_id": v1["_id"]})["last_seen_at"]
+    assert ended == v2["first_seen_at"]
+    report = verify_store(mongo_db, now=NOW, stale_after=STALE)
+    assert report.clean, report.lines()
+
+    # Version 1 left at the crashed run's sighting.
+    mongo_db.posting_versions.update_one({"_id": v1["_id"]}, {"$set": {"last_seen_at": T0 + DAY}})
     report = verify_store(mongo_db, now=NOW, stale_after=STALE)
     assert counts(report) == {"version_ends": 1}, report.lines()
     assert report.violations["version_ends"].examples == [v1["_id"]]

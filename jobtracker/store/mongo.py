@@ -112,6 +112,25 @@ class PageResult:
 
 
 @dataclass
+class _Supersede:
+    """A changed posting's previous version, to end where the new one begins."""
+
+    previous: str
+    """The ``_id`` of the version superseded."""
+    end: datetime
+    """Its ``last_seen_at``: the new version's first sighting."""
+    crashed_end: datetime | None = None
+    """The end a crashed run gave it, when ours replaced that run's orphan version (rule 7):
+    the update matches it as well as a current version."""
+
+    def update(self) -> UpdateOne:
+        read = None if self.crashed_end is None else {"$in": [None, self.crashed_end]}
+        return UpdateOne(
+            {"_id": self.previous, "last_seen_at": read}, {"$set": {"last_seen_at": self.end}}
+        )
+
+
+@dataclass
 class _Pending:
     """Writes planned for one page."""
 
@@ -122,7 +141,10 @@ class _Pending:
     content_updates: dict[str, UpdateOne] = field(default_factory=dict)
     """A changed posting's new content and version number, applied once its version is in."""
     versions: list[dict[str, Any]] = field(default_factory=list)
-    superseded: list[UpdateOne] = field(default_factory=list)
+    superseded: dict[str, _Supersede] = field(default_factory=dict)
+    """The previous version of each changed posting, ended once the new version is in."""
+    made_current: list[UpdateOne] = field(default_factory=list)
+    """The versions of postings reopened unchanged: current again."""
     current_version: dict[str, int] = field(default_factory=dict)
     """The version number each stored posting had when the page was read (0: not stored)."""
 
@@ -338,12 +360,7 @@ class PostingStore:
             pending.versions.append(
                 self._version_doc(pid, version, digest, snapshot, seen_at, run_id)
             )
-            pending.superseded.append(
-                UpdateOne(
-                    {"_id": version_id(pid, version - 1), "last_seen_at": None},
-                    {"$set": {"last_seen_at": seen_at}},
-                )
-            )
+            pending.superseded[pid] = _Supersede(version_id(pid, version - 1), seen_at)
             pending.content_updates[pid] = UpdateOne(
                 {"_id": pid, "version": {"$lt": version}},
                 {"$set": {**fields, "version": version}},
@@ -354,7 +371,7 @@ class PostingStore:
         if current.get("status") == "closed":
             result.reopened += 1
             if current["content_hash"] == digest:  # the current version is current again
-                pending.superseded.append(
+                pending.made_current.append(
                     UpdateOne(
                         {"_id": version_id(pid, int(current["version"]))},
                         {"$set": {"last_seen_at": None}},
@@ -395,12 +412,19 @@ class PostingStore:
 
     def _write_versions(self, pending: _Pending) -> tuple[set[str], dict[str, datetime]]:
         """Insert new versions; return the postings whose new version lost a race, and the
-        first-seen times of first versions adopted from an earlier writer. Then mark the
-        superseded versions, and those of postings reopened unchanged (current again)."""
-        if not pending.versions:
-            if pending.superseded:  # a reopened posting's version, on a page of no new version
-                self._bulk(self.versions, pending.superseded)
-            return set(), {}
+        first-seen times of first versions adopted from an earlier writer. Then end the
+        superseded versions, and make those of postings reopened unchanged current again."""
+        lost: set[str] = set()
+        adopted: dict[str, datetime] = {}
+        if pending.versions:
+            lost, adopted = self._insert_versions(pending)
+        operations = [*pending.made_current, *(s.update() for s in pending.superseded.values())]
+        if operations:
+            self._bulk(self.versions, operations)
+        return lost, adopted
+
+    def _insert_versions(self, pending: _Pending) -> tuple[set[str], dict[str, datetime]]:
+        """Insert the new versions (``changed_fields`` filled against the previous ones)."""
         previous = {}
         needs_diff = [doc for doc in pending.versions if doc["version"] > 1]
         if needs_diff:
@@ -412,15 +436,11 @@ class PostingStore:
                 doc["changed_fields"] = changed_fields(old and old["snapshot"], doc["snapshot"])
             else:
                 doc["changed_fields"] = changed_fields(None, doc["snapshot"])
-        lost: set[str] = set()
-        adopted: dict[str, datetime] = {}
         try:
             self.versions.insert_many(pending.versions, ordered=False)
         except BulkWriteError as exc:
-            lost, adopted = self._resolve_duplicate_versions(exc, pending)
-        if pending.superseded:
-            self._bulk(self.versions, pending.superseded)
-        return lost, adopted
+            return self._resolve_duplicate_versions(exc, pending)
+        return set(), {}
 
     def _resolve_duplicate_versions(
         self, exc: BulkWriteError, pending: _Pending
@@ -456,6 +476,8 @@ class PostingStore:
                 )
                 if replaced.matched_count:
                     logger.info("Replaced %s, left behind by run %s", doc["_id"], theirs["run_id"])
+                    if pid in pending.superseded:  # the crashed run may have ended it already
+                        pending.superseded[pid].crashed_end = theirs["first_seen_at"]
                     continue
             logger.warning("Concurrent versions of %s; keeping the first stored", doc["_id"])
             lost.add(pid)
