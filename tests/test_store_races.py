@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from pymongo import MongoClient, monitoring
 
 from jobtracker.store import PostingStore, RunOutcome
@@ -147,4 +148,44 @@ def test_a_closure_that_loses_to_a_sighting_leaves_the_version_current(mongo_db,
     v1, v2 = (mongo_db.posting_versions.find_one({"_id": f"{pid}@v{n}"}) for n in (1, 2))
     assert v1["last_seen_at"] == v2["first_seen_at"] == T0 + 3 * DAY
     report = verify_store(mongo_db, now=T0 + 3 * DAY, stale_after=STALE)
+    assert report.clean, report.lines()
+
+
+@pytest.mark.parametrize("second_text", ["Edited text.", "Other text."], ids=["same", "other"])
+def test_a_version_stored_first_by_another_run_ends_the_one_before_at_its_first_sighting(
+    mongo_db, mongo_uri, second_text
+) -> None:
+    """Two running runs see an edit. The first inserts version 2; the second reads the posting
+    before the first moved it, finds version 2 taken, and adopts it (same content) or loses to
+    it (other content), its own writes landing before the first run's supersede. Version 1 ends
+    where the version 2 that stands begins, not at the second run's sighting."""
+    store = PostingStore(mongo_db)
+    store.ensure_indexes()
+    store.save_page([posting("Text.", T0)], "d0")
+    pid = "amazon_jobs:" + posting("", T0)["source_id"]
+    for run_id in ("first", "second"):
+        mongo_db.crawl_runs.insert_one(
+            {"_id": run_id, "source": "amazon_jobs", "started_at": T0 + DAY, "finished_at": None}
+        )
+    first_seen, second_seen = T0 + DAY + timedelta(minutes=5), T0 + DAY + timedelta(minutes=10)
+
+    second = PostingStore(mongo_db)
+    listener = AfterCommand(
+        "insert",
+        "posting_versions",
+        lambda: second.save_page([posting(second_text, second_seen)], "second"),
+    )
+    with MongoClient(mongo_uri, tz_aware=True, event_listeners=[listener]) as client:
+        first = PostingStore(client[mongo_db.name])
+        listener.armed = True
+        assert first.save_page([posting("Edited text.", first_seen)], "first").updated == 1
+    assert listener.fired
+    for run_id in ("first", "second"):
+        store.finish_run(run_id, {"finish_reason": "finished", "finished_at": T0 + DAY * 1.1})
+    doc = mongo_db.postings.find_one({"_id": pid})
+    v1, v2 = (mongo_db.posting_versions.find_one({"_id": f"{pid}@v{n}"}) for n in (1, 2))
+    assert doc["version"] == 2 and v2["run_id"] == "first"
+    assert (doc["description_text"], doc["last_seen_at"]) == ("Edited text.", second_seen)
+    assert v1["last_seen_at"] == v2["first_seen_at"] == first_seen
+    report = verify_store(mongo_db, now=T0 + 2 * DAY, stale_after=STALE)
     assert report.clean, report.lines()

@@ -118,7 +118,8 @@ class _Supersede:
     previous: str
     """The ``_id`` of the version superseded."""
     end: datetime
-    """Its ``last_seen_at``: the new version's first sighting."""
+    """Its ``last_seen_at``: the new version's first sighting (ours, or that of the same
+    content another run stored first)."""
     crashed_end: datetime | None = None
     """The end a crashed run gave it, when ours replaced that run's orphan version (rule 7):
     the update matches it as well as a current version."""
@@ -445,9 +446,11 @@ class PostingStore:
     def _resolve_duplicate_versions(
         self, exc: BulkWriteError, pending: _Pending
     ) -> tuple[set[str], dict[str, datetime]]:
-        """Our new version's number is taken. The same content is adopted. Other content is a
-        concurrent run's winner if that run is still running; otherwise it is an orphan that
-        a crashed run wrote before its posting, and ours replaces it."""
+        """Our new version's number is taken. The same content is adopted (the version before
+        ends at its first sighting). Other content is a concurrent run's winner if that run is
+        still running (ours is not applied, and the version before is the winner's to end);
+        otherwise it is an orphan that a crashed run wrote before its posting, and ours
+        replaces it."""
         errors = exc.details.get("writeErrors", [])
         if any(error.get("code") != DUPLICATE_KEY for error in errors):
             raise exc
@@ -468,6 +471,8 @@ class PostingStore:
             if theirs is not None and theirs["content_hash"] == doc["content_hash"]:
                 if doc["version"] == 1:
                     adopted[pid] = min(theirs["first_seen_at"], doc["first_seen_at"])
+                elif pid in pending.superseded:  # the one before ends where theirs begins
+                    pending.superseded[pid].end = theirs["first_seen_at"]
                 continue
             orphan = pending.current_version.get(pid, 0) < doc["version"]
             if theirs is not None and orphan and theirs.get("run_id") not in running:
@@ -481,6 +486,8 @@ class PostingStore:
                     continue
             logger.warning("Concurrent versions of %s; keeping the first stored", doc["_id"])
             lost.add(pid)
+            # The run whose version stands ends the one before, at its own first sighting.
+            pending.superseded.pop(pid, None)
         return lost, adopted
 
     def _bulk(self, collection: Collection, operations: list[UpdateOne]) -> None:
