@@ -21,6 +21,7 @@ from scrapy.utils.defer import deferred_f_from_coro_f
 
 from jobtracker.commands.crawl import exit_code_for
 from jobtracker.store import PostingStore, RunOutcome
+from jobtracker.store.verify import abandon_stale_runs, verify_store
 from tests.support.crawling import CrawlResult, run_crawl
 from tests.support.history import CLOCK_EPOCH, day_clock
 
@@ -217,6 +218,39 @@ def test_an_orphan_version_from_a_crash_is_replaced_not_taken_for_a_winner(mongo
             {"posting_id": doc["_id"], "version": doc["version"]}
         )
         assert current["content_hash"] == doc["content_hash"] and current["run_id"] == "d2"
+
+
+def test_a_replaced_orphan_version_ends_the_one_before_at_the_replacing_sighting(
+    mongo_db,
+) -> None:
+    """The crashed run superseded version 1 at its own sighting before it died; the next run
+    replaces its orphan version 2 with other content (rule 7): version 1 ends where the version
+    2 that stands begins, and the store verifies clean."""
+    store = PostingStore(mongo_db)
+    store.ensure_indexes()
+    t1, t2 = DAY0 + timedelta(days=1), DAY0 + timedelta(days=2)
+    store.save_page([posting_item(1, "legal", DAY0)], "d0")
+    mongo_db.crawl_runs.insert_one({"_id": "crashed", "started_at": t1, "finished_at": None})
+
+    def crash(step: str) -> None:
+        if step == "versions":
+            raise Crash("killed between the two writes of a page")
+
+    store.step_hook = crash
+    with pytest.raises(Crash):
+        store.save_page([{**posting_item(1, "legal", t1), "title": "Edited"}], "crashed")
+    store.step_hook = None
+    pid = "amazon_jobs:legal-1"
+    assert mongo_db.posting_versions.find_one({"_id": f"{pid}@v1"})["last_seen_at"] == t1
+    assert abandon_stale_runs(mongo_db, now=t2, older_than=timedelta(hours=12)) == ["crashed"]
+
+    result = store.save_page([{**posting_item(1, "legal", t2), "title": "Edited again"}], "d2")
+    assert result.updated == 1
+    v1, v2 = (mongo_db.posting_versions.find_one({"_id": f"{pid}@v{n}"}) for n in (1, 2))
+    assert v2["run_id"] == "d2" and mongo_db.postings.find_one({"_id": pid})["version"] == 2
+    assert v1["last_seen_at"] == v2["first_seen_at"] == t2
+    report = verify_store(mongo_db, now=t2, stale_after=timedelta(hours=12))
+    assert report.clean, report.lines()
 
 
 def test_a_running_runs_version_is_a_concurrent_winner(mongo_db) -> None:

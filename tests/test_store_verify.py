@@ -456,26 +456,34 @@ def test_a_posting_reopened_with_new_content_keeps_its_old_version_ended_at_the_
     assert verify_store(mongo_db, now=NOW, stale_after=STALE).clean
 
 
-def test_a_closure_and_a_sighting_racing_leave_an_old_version_ended_at_the_closure(
-    mongo_db,
-) -> None:
-    """The closure read the posting unseen; a run saw it before the closure's writes: the
-    posting stays open (its update no longer matches) but its version is ended at the last
-    sighting. Verify reports the open posting without a current version; left alone until
-    an edit supersedes it, that version keeps the closure's end although no closure came:
-    version_ends reports it and --repair ends it at the next version's first sighting."""
+def test_what_a_closure_racing_a_sighting_once_left_is_reported_and_repaired(mongo_db) -> None:
+    """Before the store code ended only the versions of postings its closure did close, a
+    closure that lost to a sighting (the posting stays open: its update no longer matched)
+    still ended the current version, and an edit later left that version ended at the last
+    sighting before the closure that never came. Both states are made by hand here (the store
+    code no longer writes them: test_store_races.py races them for real); verify reports them
+    and --repair puts them back."""
     store = PostingStore(mongo_db)
     store.ensure_indexes()
     crawl_day(store, 0, {"1001": "Build things."})
     pid = "amazon_jobs:1001"
-    # What the race leaves: the closure's version write, without its posting update.
     day0 = mongo_db.postings.find_one({"_id": pid})["last_seen_at"]
+    # The closure's version write, without its posting update.
     mongo_db.posting_versions.update_one({"_id": f"{pid}@v1"}, {"$set": {"last_seen_at": day0}})
-    assert counts(verify_store(mongo_db, now=NOW, stale_after=STALE)) == {"current_version": 1}
+    report = verify_store(mongo_db, now=NOW, stale_after=STALE)
+    assert counts(report) == {"current_version": 1}, report.lines()
+    assert repair_store(mongo_db, report, now=NOW, stale_after=STALE).made_current == 1
+    assert mongo_db.posting_versions.find_one({"_id": f"{pid}@v1"})["last_seen_at"] is None
+    assert verify_store(mongo_db, now=NOW, stale_after=STALE).clean
+
     crawl_day(store, 2, {"1001": "Build better things."})  # edited: version 2
+    assert verify_store(mongo_db, now=NOW, stale_after=STALE).clean
     v2 = mongo_db.posting_versions.find_one({"_id": f"{pid}@v2"})
+    # What the edit left after such a race: version 1 ended at the closure's time.
+    mongo_db.posting_versions.update_one({"_id": f"{pid}@v1"}, {"$set": {"last_seen_at": day0}})
     report = verify_store(mongo_db, now=NOW, stale_after=STALE)
     assert counts(report) == {"version_ends": 1}, report.lines()
+    assert report.violations["version_ends"].examples == [f"{pid}@v1"]
     repair_store(mongo_db, report, now=NOW, stale_after=STALE)
     v1 = mongo_db.posting_versions.find_one({"_id": f"{pid}@v1"})
     assert v1["last_seen_at"] == v2["first_seen_at"]
@@ -625,12 +633,14 @@ def test_a_crash_between_a_version_and_its_posting_is_repaired(mongo_db) -> None
     assert verify_store(mongo_db, now=NOW, stale_after=STALE).clean
 
 
-def test_a_crashed_runs_version_replaced_by_other_content_leaves_an_end_to_repair(
+def test_a_crashed_runs_version_replaced_by_other_content_ends_where_the_new_one_begins(
     mongo_db,
 ) -> None:
     """Day 1 crashed after writing version 2 and ending version 1 at its sighting; day 2 sees
-    other content and replaces the orphan (rule 7). Version 1 still ends at the crashed run's
-    sighting, not at the version 2 that stands: version_ends reports it, --repair fixes it."""
+    other content and replaces the orphan (rule 7), and ends version 1 where the version 2
+    that stands begins: the store verifies clean. Left at the crashed run's sighting (as the
+    store code once left it; made by hand here), version_ends reports it and --repair fixes
+    it."""
     store = PostingStore(mongo_db)
     store.ensure_indexes()
     crawl_day(store, 0, {"1001": "Build things."})
@@ -644,6 +654,13 @@ def test_a_crashed_runs_version_replaced_by_other_content_leaves_an_end_to_repai
     crawl_day(store, 2, {"1001": "Build other things."})
     v2 = mongo_db.posting_versions.find_one({"_id": f"{pid}@v2"})
     assert v2["run_id"] == "day2" and mongo_db.postings.find_one({"_id": pid})["version"] == 2
+    ended = mongo_db.posting_versions.find_one({"_id": v1["_id"]})["last_seen_at"]
+    assert ended == v2["first_seen_at"]
+    report = verify_store(mongo_db, now=NOW, stale_after=STALE)
+    assert report.clean, report.lines()
+
+    # Version 1 left at the crashed run's sighting.
+    mongo_db.posting_versions.update_one({"_id": v1["_id"]}, {"$set": {"last_seen_at": T0 + DAY}})
     report = verify_store(mongo_db, now=NOW, stale_after=STALE)
     assert counts(report) == {"version_ends": 1}, report.lines()
     assert report.violations["version_ends"].examples == [v1["_id"]]

@@ -112,6 +112,26 @@ class PageResult:
 
 
 @dataclass
+class _Supersede:
+    """A changed posting's previous version, to end where the new one begins."""
+
+    previous: str
+    """The ``_id`` of the version superseded."""
+    end: datetime
+    """Its ``last_seen_at``: the new version's first sighting (ours, or that of the same
+    content another run stored first)."""
+    crashed_end: datetime | None = None
+    """The end a crashed run gave it, when ours replaced that run's orphan version (rule 7):
+    the update matches it as well as a current version."""
+
+    def update(self) -> UpdateOne:
+        read = None if self.crashed_end is None else {"$in": [None, self.crashed_end]}
+        return UpdateOne(
+            {"_id": self.previous, "last_seen_at": read}, {"$set": {"last_seen_at": self.end}}
+        )
+
+
+@dataclass
 class _Pending:
     """Writes planned for one page."""
 
@@ -122,7 +142,10 @@ class _Pending:
     content_updates: dict[str, UpdateOne] = field(default_factory=dict)
     """A changed posting's new content and version number, applied once its version is in."""
     versions: list[dict[str, Any]] = field(default_factory=list)
-    superseded: list[UpdateOne] = field(default_factory=list)
+    superseded: dict[str, _Supersede] = field(default_factory=dict)
+    """The previous version of each changed posting, ended once the new version is in."""
+    made_current: list[UpdateOne] = field(default_factory=list)
+    """The versions of postings reopened unchanged: current again."""
     current_version: dict[str, int] = field(default_factory=dict)
     """The version number each stored posting had when the page was read (0: not stored)."""
 
@@ -338,12 +361,7 @@ class PostingStore:
             pending.versions.append(
                 self._version_doc(pid, version, digest, snapshot, seen_at, run_id)
             )
-            pending.superseded.append(
-                UpdateOne(
-                    {"_id": version_id(pid, version - 1), "last_seen_at": None},
-                    {"$set": {"last_seen_at": seen_at}},
-                )
-            )
+            pending.superseded[pid] = _Supersede(version_id(pid, version - 1), seen_at)
             pending.content_updates[pid] = UpdateOne(
                 {"_id": pid, "version": {"$lt": version}},
                 {"$set": {**fields, "version": version}},
@@ -354,7 +372,7 @@ class PostingStore:
         if current.get("status") == "closed":
             result.reopened += 1
             if current["content_hash"] == digest:  # the current version is current again
-                pending.superseded.append(
+                pending.made_current.append(
                     UpdateOne(
                         {"_id": version_id(pid, int(current["version"]))},
                         {"$set": {"last_seen_at": None}},
@@ -395,12 +413,19 @@ class PostingStore:
 
     def _write_versions(self, pending: _Pending) -> tuple[set[str], dict[str, datetime]]:
         """Insert new versions; return the postings whose new version lost a race, and the
-        first-seen times of first versions adopted from an earlier writer. Then mark the
-        superseded versions, and those of postings reopened unchanged (current again)."""
-        if not pending.versions:
-            if pending.superseded:  # a reopened posting's version, on a page of no new version
-                self._bulk(self.versions, pending.superseded)
-            return set(), {}
+        first-seen times of first versions adopted from an earlier writer. Then end the
+        superseded versions, and make those of postings reopened unchanged current again."""
+        lost: set[str] = set()
+        adopted: dict[str, datetime] = {}
+        if pending.versions:
+            lost, adopted = self._insert_versions(pending)
+        operations = [*pending.made_current, *(s.update() for s in pending.superseded.values())]
+        if operations:
+            self._bulk(self.versions, operations)
+        return lost, adopted
+
+    def _insert_versions(self, pending: _Pending) -> tuple[set[str], dict[str, datetime]]:
+        """Insert the new versions (``changed_fields`` filled against the previous ones)."""
         previous = {}
         needs_diff = [doc for doc in pending.versions if doc["version"] > 1]
         if needs_diff:
@@ -412,22 +437,20 @@ class PostingStore:
                 doc["changed_fields"] = changed_fields(old and old["snapshot"], doc["snapshot"])
             else:
                 doc["changed_fields"] = changed_fields(None, doc["snapshot"])
-        lost: set[str] = set()
-        adopted: dict[str, datetime] = {}
         try:
             self.versions.insert_many(pending.versions, ordered=False)
         except BulkWriteError as exc:
-            lost, adopted = self._resolve_duplicate_versions(exc, pending)
-        if pending.superseded:
-            self._bulk(self.versions, pending.superseded)
-        return lost, adopted
+            return self._resolve_duplicate_versions(exc, pending)
+        return set(), {}
 
     def _resolve_duplicate_versions(
         self, exc: BulkWriteError, pending: _Pending
     ) -> tuple[set[str], dict[str, datetime]]:
-        """Our new version's number is taken. The same content is adopted. Other content is a
-        concurrent run's winner if that run is still running; otherwise it is an orphan that
-        a crashed run wrote before its posting, and ours replaces it."""
+        """Our new version's number is taken. The same content is adopted (the version before
+        ends at its first sighting). Other content is a concurrent run's winner if that run is
+        still running (ours is not applied, and the version before is the winner's to end);
+        otherwise it is an orphan that a crashed run wrote before its posting, and ours
+        replaces it."""
         errors = exc.details.get("writeErrors", [])
         if any(error.get("code") != DUPLICATE_KEY for error in errors):
             raise exc
@@ -448,6 +471,8 @@ class PostingStore:
             if theirs is not None and theirs["content_hash"] == doc["content_hash"]:
                 if doc["version"] == 1:
                     adopted[pid] = min(theirs["first_seen_at"], doc["first_seen_at"])
+                elif pid in pending.superseded:  # the one before ends where theirs begins
+                    pending.superseded[pid].end = theirs["first_seen_at"]
                 continue
             orphan = pending.current_version.get(pid, 0) < doc["version"]
             if theirs is not None and orphan and theirs.get("run_id") not in running:
@@ -456,9 +481,13 @@ class PostingStore:
                 )
                 if replaced.matched_count:
                     logger.info("Replaced %s, left behind by run %s", doc["_id"], theirs["run_id"])
+                    if pid in pending.superseded:  # the crashed run may have ended it already
+                        pending.superseded[pid].crashed_end = theirs["first_seen_at"]
                     continue
             logger.warning("Concurrent versions of %s; keeping the first stored", doc["_id"])
             lost.add(pid)
+            # The run whose version stands ends the one before, at its own first sighting.
+            pending.superseded.pop(pid, None)
         return lost, adopted
 
     def _bulk(self, collection: Collection, operations: list[UpdateOne]) -> None:
@@ -560,8 +589,15 @@ class PostingStore:
             )
         if operations:
             self._bulk(self.postings, operations)
-        self._close_current_versions(plan.close, by_id)
+        if plan.close:
+            self._close_current_versions(self._closed_by(run.run_id, plan.close), by_id)
         return plan
+
+    def _closed_by(self, run_id: str, planned: list[str]) -> list[str]:
+        """Which of the planned closures this run's update closed: a sighting that got in
+        after the read left its posting open (the update no longer matched it)."""
+        query = {"_id": {"$in": planned}, "status": "closed", "closed_run_id": run_id}
+        return [doc["_id"] for doc in self.postings.find(query, {"_id": 1})]
 
     def board_counts(
         self,
@@ -598,7 +634,8 @@ class PostingStore:
         return BoardCounts(open_in_scope, by_group, open_in_source, closed_today)
 
     def _close_current_versions(self, closed: Iterable[str], by_id: dict[str, Any]) -> None:
-        """A closed posting's current version was last seen when the posting was."""
+        """A closed posting's current version was last seen when the posting was (only for
+        postings this run's closure update did close)."""
         operations = [
             UpdateOne(
                 {"_id": version_id(pid, int(by_id[pid]["version"])), "last_seen_at": None},
