@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -95,12 +96,16 @@ def history(
     is_open = spans[-1][1] is None
     last_day = DAYS - 1 if is_open else spans[-1][1]
     assert last_day is not None
+    # A version replaced on the day its posting reopened kept the end its closure gave it.
+    closed_until = {b_start: a_end for (_, a_end), (b_start, _) in itertools.pairwise(spans)}
     versions = []
     for index, day in enumerate(starts):
         description = text(rng, 260)
         digest = hashlib.sha256(f"{pid}:{index}:{description}".encode()).hexdigest()
         following = starts[index + 1] if index + 1 < len(starts) else None
-        ended = sighting(following, minute) if following is not None else None
+        ended = None
+        if following is not None:
+            ended = sighting(closed_until.get(following, following), minute)
         if following is None and not is_open:
             ended = sighting(last_day, minute)
         snapshot = {
