@@ -33,7 +33,7 @@ from jobsim.hourly import (
 from jobsim.hourly_http import AUTH_PREFIX, encode_next_token
 from jobsim.hourly_spa import SEARCH_QUERY
 from jobsim.server import SimServer, make_server
-from tests.support.sim import HttpResponse, SimControl
+from tests.support.sim import HttpResponse, SimControl, reset_around
 
 QUERY_FIELDS = re.findall(r"^\s+(\w+)$", SEARCH_QUERY.split("jobCards {")[1], re.M)
 LATER_FIELDS = [
@@ -82,12 +82,8 @@ def server() -> Iterator[SimServer]:
 @pytest.fixture
 def hs(server: SimServer) -> Iterator[SimControl]:
     """The corporate origin's client, reset to day 0 without faults around the test."""
-    ctl = SimControl(server.url)
-    ctl.reset()
-    try:
+    with reset_around(SimControl(server.url)) as ctl:
         yield ctl
-    finally:
-        ctl.reset()
 
 
 class Client:

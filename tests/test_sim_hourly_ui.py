@@ -16,7 +16,7 @@ import pytest
 
 from jobsim.hourly import SITES, great_circle_km
 from jobsim.server import SimServer, make_server
-from tests.support.sim import SimControl
+from tests.support.sim import SimControl, reset_around
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -53,12 +53,8 @@ def server() -> Iterator[SimServer]:
 @pytest.fixture
 def hs(server: SimServer) -> Iterator[SimControl]:
     """The corporate origin's client, reset (day 0, no faults, counters zeroed) around the test."""
-    ctl = SimControl(server.url)
-    ctl.reset()
-    try:
+    with reset_around(SimControl(server.url)) as ctl:
         yield ctl
-    finally:
-        ctl.reset()
 
 
 @pytest.fixture

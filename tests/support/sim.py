@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -211,11 +212,18 @@ def sim_server() -> Iterator[SimControl]:
 @pytest.fixture
 def sim(sim_server: SimControl) -> Iterator[SimControl]:
     """The session's simulator, reset (day 0, no faults, counters zeroed) around the test."""
-    sim_server.reset()
+    with reset_around(sim_server) as control:
+        yield control
+
+
+@contextmanager
+def reset_around(control: SimControl) -> Iterator[SimControl]:
+    """``control``'s simulator reset (day 0, no faults, counters zeroed) before and after."""
+    control.reset()
     try:
-        yield sim_server
+        yield control
     finally:
-        sim_server.reset()
+        control.reset()
 
 
 @pytest.fixture
