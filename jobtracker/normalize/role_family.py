@@ -1,4 +1,4 @@
-"""A standard role family (and SOC 2018 code where confident) for an amazon.jobs posting.
+"""A standard role family (and SOC 2018 code where confident) for a posting.
 
 The mapping is data (``role_families.json`` in this package, documented in
 ``docs/role_families.md``); this module only applies it:
@@ -6,14 +6,17 @@ The mapping is data (``role_families.json`` in this package, documented in
 1. ``job_category`` (Amazon's own category) if it is known and maps to a family other than
    ``other`` -> basis ``"job_category"``;
 2. else ``job_family`` likewise -> basis ``"job_family"``;
-3. else the first matching title rule -> basis ``"title"``;
+3. else the title (:mod:`jobtracker.normalize.titles` splits it into segments and spells out
+   Amazon's abbreviations). The role part (the first segment that names a role) decides by its
+   role phrase, else by its domain words -> basis ``"title"``; when it has neither, the team
+   part breaks the tie -> ``"title_team"``; else the role's head noun alone -> ``"title_head"``;
 4. else ``other`` if the category (or job family) is known but fits no family;
 5. else no family (``None``) and basis ``None``: unknown is not "other".
 
-The SOC code is the first SOC title rule of the resolved family that matches the title, else
-the category's (or job family's) default; a non-management code (not ``11-``) is dropped for a
-title that reads as a manager. ``business_category`` is an organization, not a role, and is
-deliberately not used (``role-family/1`` and ``/2``).
+The SOC code is the first SOC title rule of the resolved family that matches the deciding
+segment, else the category's (or job family's) default; a non-management code (not ``11-``) is
+dropped for a title that reads as a manager. ``business_category`` is an organization, not a
+role, and is deliberately not used.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
+
+from jobtracker.normalize.titles import Expander, split_title
 
 __all__ = [
     "CLASSIFIER_VERSION",
@@ -54,8 +59,10 @@ class RoleClassification:
     role_family_label: str | None
     soc_code: str | None
     soc_title: str | None
-    basis: str | None  # "job_category" | "job_family" | "title" | None
+    basis: str | None  # "job_category" | "job_family" | "title" | "title_team" | "title_head"
     classifier_version: str = CLASSIFIER_VERSION
+    #: The words of the title that decided (``"software development manager"``), else None.
+    matched: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict (JSON/BSON friendly)."""
@@ -66,6 +73,7 @@ class RoleClassification:
             "soc_title": self.soc_title,
             "basis": self.basis,
             "classifier_version": self.classifier_version,
+            "matched": self.matched,
         }
 
 
@@ -112,9 +120,19 @@ def _load_tables() -> tuple[dict[str, _Entry], dict[str, _Entry]]:
 
 
 _CATEGORIES, _JOB_FAMILIES = _load_tables()
-_TITLE_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(rule["pattern"], re.IGNORECASE), rule["family"]) for rule in _DATA["title_rules"]
-)
+_TIERS = ("role", "domain", "head")
+#: Title rules per tier, in order: (pattern, family), matched on expanded segment text.
+_TITLE_RULES: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    tier: tuple(
+        (re.compile(rule["pattern"]), rule["family"])
+        for rule in _DATA["title_rules"]
+        if rule["tier"] == tier
+    )
+    for tier in _TIERS
+}
+#: Nouns that make a segment the role part even when they say nothing of the family.
+_ROLE_NOUN_RE = re.compile(_DATA["title_role_nouns"])
+_EXPANDER = Expander(_DATA["title_abbreviations"], _DATA["title_segment_abbreviations"])
 _SOC_TITLE_RULES: dict[str, tuple[tuple[re.Pattern[str], tuple[str, str] | None], ...]] = {}
 for _rule in _DATA["soc_title_rules"]:
     _SOC_TITLE_RULES.setdefault(_rule["family"], ())
@@ -138,29 +156,31 @@ def _classify(category_key: str, family_key: str, title: str) -> RoleClassificat
     job_family = _JOB_FAMILIES.get(family_key) if family_key else None
     family: str | None = None
     basis: str | None = None
+    matched: str | None = None
+    segment: str | None = None
     default_soc: tuple[str, str] | None = None
     if category is not None and category.family != "other":
         family, basis, default_soc = category.family, "job_category", category.soc
     elif job_family is not None and job_family.family != "other":
         family, basis, default_soc = job_family.family, "job_family", job_family.soc
     else:
-        for pattern, rule_family in _TITLE_RULES:
-            if title and pattern.search(title):
-                family, basis = rule_family, "title"
-                break
-        else:
-            if category is not None:
-                family, basis, default_soc = "other", "job_category", category.soc
-            elif job_family is not None:
-                family, basis, default_soc = "other", "job_family", job_family.soc
+        title_match = _classify_title(title)
+        if title_match is not None:
+            family, basis, matched, segment = title_match
+        elif category is not None:
+            family, basis, default_soc = "other", "job_category", category.soc
+        elif job_family is not None:
+            family, basis, default_soc = "other", "job_family", job_family.soc
     if family is None:
         return _NONE
+    if segment is None and title:
+        segment = " ".join(_EXPANDER.expand(part) for part in split_title(title))
     soc = default_soc
     for pattern, rule_soc in _SOC_TITLE_RULES.get(family, ()):
-        if title and pattern.search(title):
+        if segment and pattern.search(segment):
             soc = rule_soc
             break
-    if soc is not None and not soc[0].startswith("11-") and _MANAGER_RE.search(title):
+    if soc is not None and not soc[0].startswith("11-") and segment and _MANAGER_RE.search(segment):
         soc = None
     return RoleClassification(
         role_family=family,
@@ -168,7 +188,54 @@ def _classify(category_key: str, family_key: str, title: str) -> RoleClassificat
         soc_code=soc[0] if soc else None,
         soc_title=soc[1] if soc else None,
         basis=basis,
+        matched=matched,
     )
+
+
+def _match(text: str, tier: str) -> tuple[str, str] | None:
+    """The first rule of ``tier`` that matches ``text``: (family, matched words)."""
+    for pattern, family in _TITLE_RULES[tier]:
+        found = pattern.search(text)
+        if found:
+            return family, found.group(0)
+    return None
+
+
+def _classify_title(title: str) -> tuple[str, str, str, str] | None:
+    """(family, basis, matched words, deciding segment) from the title alone, or None.
+
+    The role part is the first segment with a role phrase or a head noun; it decides by its role
+    phrase, else by its domain. The other segments (the team, the place, the shift) only break
+    the tie when the role part says no more than its head noun."""
+    if not title:
+        return None
+    segments = [_EXPANDER.expand(part) for part in split_title(title)]
+    segments = [segment for segment in segments if segment]
+    role_index = next(
+        (
+            index
+            for index, segment in enumerate(segments)
+            if _ROLE_NOUN_RE.search(segment) or _match(segment, "role") or _match(segment, "head")
+        ),
+        0,
+    )
+    if not segments:
+        return None
+    role_part = segments[role_index]
+    for tier in ("role", "domain"):
+        found = _match(role_part, tier)
+        if found:
+            return found[0], "title", found[1], role_part
+    others = segments[:role_index] + segments[role_index + 1 :]
+    for tier in ("role", "domain"):
+        for segment in others:
+            found = _match(segment, tier)
+            if found:
+                return found[0], "title_team", found[1], role_part
+    found = _match(role_part, "head")
+    if found:
+        return found[0], "title_head", found[1], role_part
+    return None
 
 
 def classify_role(
