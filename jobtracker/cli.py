@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from jobtracker import __version__
 from jobtracker.deploy.cli import register as register_deploy_commands
@@ -101,6 +102,46 @@ def _run_verify(args: argparse.Namespace) -> int:
     return 0 if final.clean else 1
 
 
+@command_handler
+def _run_renormalize(args: argparse.Namespace) -> int:
+    import json
+    from datetime import UTC, datetime, time
+
+    from jobtracker.research.cli import BadInput, connect_args, parse_day
+    from jobtracker.store.renormalize import renormalize_store
+
+    day = parse_day(args.since, "--since")
+    if args.batch_size < 1:
+        raise BadInput("--batch-size must be at least 1")
+    since = datetime.combine(day, time(), tzinfo=UTC) if day else None
+    db = connect_args(args)
+    last = [0.0]
+
+    def progress(report: Any, elapsed: float) -> None:
+        if elapsed - last[0] < args.progress_every and report.examined < report.total:
+            return
+        last[0] = elapsed
+        done = report.examined - report.resumed_at
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = (report.total - report.examined) / rate if rate else 0.0
+        share = report.examined / report.total if report.total else 1.0
+        print(
+            f"renormalize: {report.examined:,} of {report.total:,} versions ({share:.0%}), "
+            f"{rate:,.0f}/s, about {left:,.0f} s left",
+            file=sys.stderr,
+        )
+
+    report = renormalize_store(
+        db, since=since, dry_run=args.dry_run, batch_size=args.batch_size, progress=progress
+    )
+    if args.json:
+        json.dump(report.as_dict(), sys.stdout, indent=1)
+        print()
+    else:
+        print("\n".join(report.lines()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, with help text on every subcommand."""
     parser = argparse.ArgumentParser(
@@ -148,6 +189,43 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--json", action="store_true", help="the report as JSON")
     verify.set_defaults(func=_run_verify)
+
+    renormalize = commands.add_parser(
+        "renormalize",
+        parents=[mongo_options()],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="recompute every stored version's derived fields with today's rules",
+        description=(
+            "Recompute the derived fields of every stored version (locations, country codes,\n"
+            "role family and SOC code, posted date, pay) from its snapshot with today's rules,\n"
+            "and record the rules' version on it (`normalizer`). Content hashes, versions,\n"
+            "spans and closures are never changed. Batches are written in bulk and the position\n"
+            "is saved after each: run it again to continue a run that was stopped. Prints what\n"
+            "changed (e.g. role family: unknown -> software_engineering 412).\n"
+            "Exit status: 0 done, 1 MongoDB unreachable or failing, 2 bad input."
+        ),
+        epilog="example: jobtracker renormalize --dry-run",
+    )
+    renormalize.add_argument(
+        "--since",
+        metavar="YYYY-MM-DD",
+        help="only versions current on or after this day (default: every version)",
+    )
+    renormalize.add_argument(
+        "--dry-run", action="store_true", help="report what would change; write nothing"
+    )
+    renormalize.add_argument(
+        "--batch-size", type=int, default=500, metavar="N", help="versions a batch (default 500)"
+    )
+    renormalize.add_argument(
+        "--progress-every",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="a progress line on stderr at most this often (default 10)",
+    )
+    renormalize.add_argument("--json", action="store_true", help="the report as JSON")
+    renormalize.set_defaults(func=_run_renormalize)
 
     register_research_commands(commands)
     register_deploy_commands(commands)

@@ -27,6 +27,7 @@ LAYERS = {
     "jobtracker.sources": "pure",
     "jobtracker.plan_discovery": "pure",
     "jobtracker.site_status": "pure",
+    "jobtracker.derived": "pure",
     # the hourly sites' pages in a browser (Playwright, no Scrapy): the spider's and the probe's
     "jobtracker.browser": "browser",
     # all pymongo code

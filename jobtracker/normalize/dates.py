@@ -27,6 +27,9 @@ __all__ = [
     "parse_updated_time",
 ]
 
+#: Version of these rules; part of the normalizer version stored with every version.
+DATE_RULES_VERSION = "dates/1"
+
 #: The site's locales (footer switcher) -> (dateparser language, DATE_ORDER).
 SITE_LOCALES: dict[str, tuple[str, str]] = {
     "en": ("en", "MDY"),

@@ -41,6 +41,9 @@ import pycountry
 
 __all__ = ["Location", "normalize_locations", "primary_location"]
 
+#: Version of these rules; part of the normalizer version stored with every version.
+LOCATION_RULES_VERSION = "location/1"
+
 #: Country tokens that are not ISO codes or pycountry names.
 COUNTRY_ALIASES: dict[str, str] = {"UK": "GB", "EL": "GR"}
 

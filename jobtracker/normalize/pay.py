@@ -18,6 +18,9 @@ from jobtracker.normalize.text import html_to_text
 
 __all__ = ["PayRange", "parse_pay"]
 
+#: Version of these rules; part of the normalizer version stored with every version.
+PAY_RULES_VERSION = "pay/1"
+
 PERIODS: dict[str, str] = {
     "annually": "year",
     "annual": "year",

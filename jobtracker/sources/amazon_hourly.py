@@ -545,6 +545,26 @@ class AmazonHourly(Source):
             snapshot["schedules"] = [dict(schedule) for schedule in schedules]
         return snapshot
 
+    def item_from_snapshot(
+        self, snapshot: Mapping[str, Any], *, source_id: str, seen_at: datetime
+    ) -> JobPosting | None:
+        """The whole card kept with the version; None for a version stored without it."""
+        card = snapshot.get("card")
+        site = site_of_job_id(source_id)
+        if not isinstance(card, Mapping):
+            return None
+        return JobPosting(
+            source=NAME,
+            source_id=source_id,
+            url=snapshot.get("url") or "",
+            title=snapshot.get("title"),
+            run_id="",
+            partition="",
+            seen_at=seen_at,
+            locale=site.locale if site is not None else "en",
+            raw=dict(card),
+        )
+
     def locations(self, item: JobPosting) -> list[Location]:
         site = site_of_job_id(item.source_id)
         return card_locations(item.raw, site.country_alpha3) if site else []

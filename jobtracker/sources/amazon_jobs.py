@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from jobtracker.items import JobPosting
 from jobtracker.normalize import (
@@ -115,6 +115,13 @@ def job_url(job: dict[str, Any], base_url: str, source_id: str, locale: str = "e
     return urljoin(base_url.rstrip("/") + "/", path.lstrip("/"))
 
 
+def locale_of_url(url: str) -> str:
+    """The locale of a posting URL (``https://www.amazon.jobs/de/jobs/1`` -> ``de``); ``en``
+    when the path names none."""
+    first = urlsplit(url).path.strip("/").split("/", 1)[0]
+    return first if first and first != "jobs" and len(first) <= 5 else "en"
+
+
 def job_to_item(
     job: dict[str, Any],
     *,
@@ -209,6 +216,35 @@ class AmazonJobs(Source):
             text = item.get(name)  # computed here if the pipelines did not
             snapshot[name] = text if text is not None else html_to_text(raw.get(html_field))
         return snapshot
+
+    def item_from_snapshot(
+        self, snapshot: Mapping[str, Any], *, source_id: str, seen_at: datetime
+    ) -> JobPosting | None:
+        """The job object's fields that the rules read, as the snapshot kept them."""
+        url = snapshot.get("url") or ""
+        raw = {
+            "title": snapshot.get("title"),
+            "job_category": snapshot.get("job_category"),
+            "job_family": snapshot.get("job_family"),
+            "business_category": snapshot.get("business_category"),
+            "location": snapshot.get("location_raw"),
+            "locations": list(snapshot.get("locations_raw") or []),
+            "country_code": snapshot.get("country_code"),
+            "posted_date": snapshot.get("posted_date_raw"),
+            "preferred_qualifications": snapshot.get("preferred_qualifications_html"),
+        }
+        return JobPosting(
+            source=NAME,
+            source_id=source_id,
+            url=url,
+            title=snapshot.get("title"),
+            run_id="",
+            partition="",
+            seen_at=seen_at,
+            locale=locale_of_url(url),
+            raw=raw,
+            preferred_qualifications_text=snapshot.get("preferred_qualifications_text"),
+        )
 
     def labels(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         return clean_labels(raw)

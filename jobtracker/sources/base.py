@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -54,6 +54,15 @@ class Source:
         :attr:`version_only_fields`, on ``postings``), from an item as a plain dict. The store
         adds ``source`` and the normalized fields the pipelines filled."""
         raise NotImplementedError
+
+    def item_from_snapshot(
+        self, snapshot: Mapping[str, Any], *, source_id: str, seen_at: datetime
+    ) -> JobPosting | None:
+        """A stored version's snapshot as an item again (its raw fields as the normalization
+        reads them), so that ``jobtracker renormalize`` derives its fields with today's rules;
+        None when the snapshot does not hold what the rules read (the version keeps its
+        derived fields)."""
+        return None
 
     # -- normalization hints: what the pipelines read of a raw object --------------------------
     def labels(self, raw: Mapping[str, Any]) -> dict[str, Any]:

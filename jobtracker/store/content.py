@@ -9,14 +9,10 @@ every crawl and a version is written only when the content really changed.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime
 from typing import Any
 
+from jobtracker.derived import DERIVED_FIELDS, as_stored
 from jobtracker.sources import Source, source_named
-
-#: Normalized fields copied into the snapshot when the pipelines filled them (never hashed:
-#: they are functions of the content, and a classifier upgrade must not fake an edit).
-DERIVED_FIELDS = ("locations", "country_codes", "role_family", "posted_date", "pay")
 
 
 def posting_id(source: str, source_id: str) -> str:
@@ -46,19 +42,13 @@ def posting_snapshot(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _with_derived(snapshot: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+    """The derived fields the pipelines filled (never hashed: they are functions of the
+    content, and a change of rules must not fake an edit; ``jobtracker.derived``)."""
     for name in DERIVED_FIELDS:
         value = item.get(name)
         if value is not None:
-            snapshot[name] = _bson_friendly(value)
+            snapshot[name] = as_stored(value)
     return snapshot
-
-
-def _bson_friendly(value: Any) -> Any:
-    """A date becomes midnight UTC (BSON has no date type); the normalized containers hold
-    only JSON types."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    return value
 
 
 def _normalized(value: Any) -> Any:

@@ -20,6 +20,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from jobtracker.derived import NORMALIZER_VERSION
 from jobtracker.sources import source_named
 from jobtracker.store.connection import POSTINGS, RUNS, VERSIONS, open_database
 from jobtracker.store.content import (
@@ -409,6 +410,7 @@ class PostingStore:
             "run_id": run_id,
             "changed_fields": [],
             "snapshot": snapshot,
+            "normalizer": NORMALIZER_VERSION,
         }
 
     def _write_versions(self, pending: _Pending) -> tuple[set[str], dict[str, datetime]]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,7 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 
+from jobtracker.derived import NORMALIZER_VERSION
 from jobtracker.store.connection import POSTINGS, RUNS, VERSIONS
 from jobtracker.store.mongo import CLEAR_MISSING, MISSING_FIELDS, utc_ms
 
@@ -87,7 +89,15 @@ POSTING_FIELDS = {
     )
 }
 VERSION_FIELDS = {
-    name: 1 for name in ("posting_id", "version", "content_hash", "first_seen_at", "last_seen_at")
+    name: 1
+    for name in (
+        "posting_id",
+        "version",
+        "content_hash",
+        "first_seen_at",
+        "last_seen_at",
+        "normalizer",
+    )
 }
 
 
@@ -158,6 +168,9 @@ class VerifyReport:
     )
     running: list[str] = field(default_factory=list)
     """Runs still running (not yet stale): what they are writing may look broken meanwhile."""
+    older_rules: Counter[str] = field(default_factory=Counter)
+    """Versions whose derived fields older rules computed, by those rules' version (not a
+    violation: ``jobtracker renormalize`` brings them up to date)."""
     plan: RepairPlan = field(default_factory=RepairPlan)
 
     @property
@@ -203,6 +216,13 @@ class VerifyReport:
                 f"{'they write' if many else 'it writes'} may look broken until "
                 f"{'they finish' if many else 'it finishes'}"
             )
+        if self.older_rules:
+            older = sum(self.older_rules.values())
+            which = ", ".join(f"{name}: {n:,}" for name, n in self.older_rules.most_common())
+            lines.append(
+                f"note: {_plural(older, 'version')} derived by older rules ({which}); "
+                f"`jobtracker renormalize` derives them with {NORMALIZER_VERSION}"
+            )
         return lines
 
     def as_dict(self) -> dict[str, Any]:
@@ -224,6 +244,8 @@ class VerifyReport:
                 for kind, v in self.violations.items()
             },
             "running_runs": self.running,
+            "normalizer": NORMALIZER_VERSION,
+            "older_rules": dict(self.older_rules),
             "total": self.total,
             "clean": self.clean,
         }
@@ -411,6 +433,9 @@ def _version_groups(
     for pid, chain in itertools.groupby(versions, key=lambda doc: doc.get("posting_id")):
         docs = list(chain)
         report.versions += len(docs)
+        for doc in docs:
+            if doc.get("normalizer") != NORMALIZER_VERSION:
+                report.older_rules[doc.get("normalizer") or "unrecorded"] += 1
         if isinstance(pid, str):
             if previous is not None and pid <= previous:
                 what = "version posting ids"
