@@ -526,3 +526,39 @@ def test_at_least_99_percent_of_the_simulated_hourly_postings_get_a_role_family(
     # Every title of the tables, served or not yet, gets a family too.
     tables = [title for site in SITES.values() for title, _ in site.titles]
     assert hourly_role_coverage(tables)[1] == []
+
+
+# --- the real titles the issue quotes (role-family/3 got them wrong or left them unknown) ------
+
+ISSUE_TITLES = [
+    ("Sr SDM - Alexa Communications A/V", "software_engineering"),  # was marketing
+    ("Web Development Engineer-I, Carrier Logistics", "software_engineering"),  # was logistics
+    ("Web Development Engineer", "software_engineering"),
+    ("SDE2", "software_engineering"),
+    ("SDE1-Contractor", "software_engineering"),
+    ("Software Dev Manager", "software_engineering"),
+    ("Application Engineer", "software_engineering"),
+    ("Team Lead", "operations_fulfillment"),
+    ("WHS Officer", "other"),
+]
+
+
+@pytest.mark.parametrize(("title", "family"), ISSUE_TITLES, ids=[t[0] for t in ISSUE_TITLES])
+def test_real_titles_quoted_in_the_issue(title: str, family: str) -> None:
+    assert classify_role(None, None, None, title).role_family == family
+
+
+@pytest.mark.parametrize(
+    ("title", "basis", "matched"),
+    [
+        ("Sr SDM - Alexa Communications A/V", "title", "software development manager"),
+        ("Senior Manager, Finance", "title_team", "finance"),
+        ("Manager - Program Management", "title_team", "program management"),
+        ("Digital Associate", "title_head", "associate"),
+    ],
+)
+def test_the_basis_says_which_part_of_the_title_decided(
+    title: str, basis: str, matched: str
+) -> None:
+    result = classify_role(None, None, None, title)
+    assert (result.basis, result.matched) == (basis, matched)
