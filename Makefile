@@ -92,6 +92,7 @@ bench: venv  ## benchmark full crawls of the simulated boards, corporate and hou
 	$(BIN)/python bench/bench_hourly.py
 	$(BIN)/python bench/bench_verify.py
 	$(BIN)/python bench/bench_research.py
+	$(BIN)/python bench/bench_renormalize.py
 
 egg: venv  ## build the scrapyd egg (jobtracker package only) into dist/
 	@# From a clean build folder: files left there by an older layout would go into the egg.

@@ -849,3 +849,23 @@ def test_plot_of_an_ungrouped_trend(hist: History, tmp_path) -> None:
     frame = trend(hist.db, "manager", freq="day")
     path = plot_trend(frame, tmp_path / "sub" / "manager.png", metric="ever_mentioned")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_research_answer_says_which_rules_derived_its_fields(hist: History, capsys) -> None:
+    from jobtracker.derived import NORMALIZER_VERSION
+
+    assert main(hist.cli("trend", "computer vision", "--csv")) == 0
+    captured = capsys.readouterr()
+    assert captured.err.strip() == f"Derived fields by the rules {NORMALIZER_VERSION}."
+    assert "Derived" not in captured.out, "CSV stays CSV"
+
+    oldest = hist.db.posting_versions.find_one(sort=[("_id", 1)])
+    hist.db.posting_versions.update_one({"_id": oldest["_id"]}, {"$set": {"normalizer": "x/1"}})
+    try:
+        assert main(hist.cli("first-seen", "Rekognition")) == 0
+        err = capsys.readouterr().err
+        assert "except 1 version derived by older rules" in err and "renormalize" in err
+    finally:
+        hist.db.posting_versions.update_one(
+            {"_id": oldest["_id"]}, {"$set": {"normalizer": NORMALIZER_VERSION}}
+        )

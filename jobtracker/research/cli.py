@@ -92,6 +92,21 @@ def _phrase(value: str | None, what: str = "PHRASE") -> str | None:
     return value
 
 
+def rules_note(db: Any) -> str:
+    """Which rules derived the locations, role families, dates and pay behind an answer
+    (stderr of every research command, so that CSV and JSON stay as they are)."""
+    from jobtracker.store.renormalize import NORMALIZER_VERSION, versions_by_older_rules
+
+    older = versions_by_older_rules(db)
+    if not older:
+        return f"Derived fields by the rules {NORMALIZER_VERSION}."
+    return (
+        f"Derived fields by the rules {NORMALIZER_VERSION}, except {older:,} "
+        f"version{'s' if older != 1 else ''} derived by older rules (`jobtracker renormalize` "
+        "brings them up to date)."
+    )
+
+
 def connect_args(args: argparse.Namespace) -> Any:
     """The database named by ``--mongo-uri``/``--database`` (else the environment's), checked
     to answer; for every command that takes :func:`mongo_options`."""
@@ -138,7 +153,10 @@ def _handler(function: Handler) -> Handler:
             print(f"{prog}: error: {terminal_text(redact_text(str(message)))}", file=sys.stderr)
 
         try:
-            return function(args)
+            status = function(args)
+            if status == 0 and getattr(args, "says_rules", False):
+                print(rules_note(connect_args(args)), file=sys.stderr)
+            return status
         except BadInput as exc:
             error(exc)
             return 2
@@ -547,7 +565,7 @@ def register(subparsers: Any) -> None:
     trend.add_argument(
         "--long", action="store_true", help="grouped table as one row per period and group"
     )
-    trend.set_defaults(func=run_trend)
+    trend.set_defaults(func=run_trend, says_rules=True)
 
     first = subparsers.add_parser(
         "first-seen",
@@ -565,7 +583,7 @@ def register(subparsers: Any) -> None:
     first.add_argument(
         "--limit", type=int, help=f"at most N rows (default: {TABLE_LIMIT} in a table, else all)"
     )
-    first.set_defaults(func=run_first_seen)
+    first.set_defaults(func=run_first_seen, says_rules=True)
 
     act = subparsers.add_parser(
         "active",
@@ -583,7 +601,7 @@ def register(subparsers: Any) -> None:
     act.add_argument(
         "--limit", type=int, help=f"at most N rows (default: {TABLE_LIMIT} in a table, else all)"
     )
-    act.set_defaults(func=run_active)
+    act.set_defaults(func=run_active, says_rules=True)
 
     hist = subparsers.add_parser(
         "history",
@@ -605,7 +623,7 @@ def register(subparsers: Any) -> None:
         default="diffs",
         help="the table --csv prints (default: diffs)",
     )
-    hist.set_defaults(func=run_history)
+    hist.set_defaults(func=run_history, says_rules=True)
 
     exp = subparsers.add_parser(
         "export",
@@ -633,7 +651,7 @@ def register(subparsers: Any) -> None:
         "--output", "-o", required=True, metavar="PATH", help="file to write; - for stdout"
     )
     exp.add_argument("--phrase", help="panel: add a 'mentions' column for this phrase")
-    exp.set_defaults(func=run_export)
+    exp.set_defaults(func=run_export, says_rules=True)
 
     run = subparsers.add_parser(
         "runs",
