@@ -18,7 +18,7 @@ HOURLY_OUTPUT ?= output/amazon_hourly-$(shell date -u +%Y%m%dT%H%M%SZ).jsonl
 SIM_PORT ?= 8080
 MONGO_PORT ?= 27018
 
-.PHONY: help venv test lint format crawl crawl-hourly demo sim mongo mongo-stop bench egg clean \
+.PHONY: help venv test test-fast lint format crawl crawl-hourly demo sim mongo mongo-stop bench egg clean \
 	system-packages test-system-packages
 
 help:  ## list the targets
@@ -46,6 +46,12 @@ venv: system-packages $(STAMP)  ## create .venv and install the pinned requireme
 test: test-system-packages venv  ## run ruff and the whole test suite (starts its own simulator and MongoDB test server)
 	$(BIN)/ruff check jobtracker jobsim tests bench
 	$(BIN)/python -m pytest
+
+test-fast: venv  ## the pure tests only (normalization, parsing, units, layers; no server): seconds
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_normalize_*.py \
+	  tests/test_role_family_labels.py tests/test_parsing.py tests/test_partitions.py \
+	  tests/test_architecture.py tests/test_hourly_units.py tests/test_research_units.py \
+	  tests/test_schedule_units.py tests/test_plan_discovery.py
 
 lint: venv  ## ruff lint and format check
 	$(BIN)/ruff check jobtracker jobsim tests bench
