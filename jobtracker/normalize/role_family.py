@@ -132,7 +132,12 @@ _TITLE_RULES: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
 }
 #: Nouns that make a segment the role part even when they say nothing of the family.
 _ROLE_NOUN_RE = re.compile(_DATA["title_role_nouns"])
-_EXPANDER = Expander(_DATA["title_abbreviations"], _DATA["title_segment_abbreviations"])
+_EXPANDER = Expander(
+    _DATA["title_abbreviations"],
+    _DATA["title_segment_abbreviations"],
+    raw_abbreviations=_DATA["title_raw_abbreviations"],
+    trailing=_DATA["title_trailing_abbreviations"],
+)
 _SOC_TITLE_RULES: dict[str, tuple[tuple[re.Pattern[str], tuple[str, str] | None], ...]] = {}
 for _rule in _DATA["soc_title_rules"]:
     _SOC_TITLE_RULES.setdefault(_rule["family"], ())

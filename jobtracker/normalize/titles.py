@@ -47,13 +47,24 @@ def _fold(text: str) -> str:
 
 
 class Expander:
-    """Expands Amazon's abbreviations in title segments, from two tables: whole-word forms
-    (``[pattern, words]``, applied in order) and two-letter forms that are ordinary words too
-    (``{"sa": "solutions architect"}``), expanded only when they are the whole role part."""
+    """Expands Amazon's abbreviations in title segments, from four tables: forms read on the
+    raw segment, case and punctuation intact (``Pr.`` is "Principal", ``PR`` is public
+    relations); whole-word forms (``[pattern, words]``, applied in order on the case-folded
+    segment); two-letter forms that are ordinary words too (``{"sa": "solutions architect"}``),
+    expanded only when they are the whole role part; and those of them that may also end a
+    role part (``"Analytics Specialist SA"``)."""
 
     def __init__(
-        self, abbreviations: Iterable[Sequence[str]], segment_abbreviations: Mapping[str, str]
+        self,
+        abbreviations: Iterable[Sequence[str]],
+        segment_abbreviations: Mapping[str, str],
+        *,
+        raw_abbreviations: Iterable[Sequence[str]] = (),
+        trailing: Iterable[str] = (),
     ) -> None:
+        self._raw = [
+            (re.compile(pattern), replacement) for pattern, replacement in raw_abbreviations
+        ]
         self._words = [
             (re.compile(rf"\b(?:{pattern})\b"), replacement)
             for pattern, replacement in abbreviations
@@ -62,14 +73,21 @@ class Expander:
             rf"^({_SENIORITY})({'|'.join(map(re.escape, segment_abbreviations))}){_LEVEL}$"
         )
         self._segment_words = dict(segment_abbreviations)
+        ends = "|".join(map(re.escape, trailing)) or "(?!)"
+        self._trailing = re.compile(rf"^(.+ )({ends}){_LEVEL}$")
         self.expand = lru_cache(maxsize=32768)(self._expand)
 
     def _expand(self, segment: str) -> str:
         """The segment's words, case-folded, with its abbreviations spelled out."""
+        for pattern, replacement in self._raw:
+            segment = pattern.sub(replacement, segment)
         text = _fold(segment)
         whole = self._segment.match(text)
         if whole:
             return f"{whole.group(1)}{self._segment_words[whole.group(2)]}"
+        end = self._trailing.match(text)
+        if end:
+            text = f"{end.group(1)}{self._segment_words[end.group(2)]}"
         for pattern, replacement in self._words:
             if pattern.search(text):
                 text = pattern.sub(replacement, text)
