@@ -209,13 +209,17 @@ def _match(text: str, tier: str) -> tuple[str, str] | None:
 def _classify_title(title: str) -> tuple[str, str, str, str] | None:
     """(family, basis, matched words, deciding segment) from the title alone, or None.
 
-    The role part is the first segment with a role phrase or a head noun; it decides by its role
-    phrase, else by its domain. The other segments (the team, the place, the shift) only break
-    the tie when the role part says no more than its head noun."""
+    The role part is the first segment with a role noun, a head noun or a role phrase; it
+    decides by its role phrase, else by its domain. Only when it has neither do the other
+    segments (the team, the place, the shift) break the tie, by their role phrase, then their
+    domain (``"Senior Manager, Finance"``: basis ``title_team``); else the role part's head
+    noun alone gives a weak default (basis ``title_head``)."""
     if not title:
         return None
     segments = [_EXPANDER.expand(part) for part in split_title(title)]
     segments = [segment for segment in segments if segment]
+    if not segments:
+        return None
     role_index = next(
         (
             index
@@ -224,8 +228,6 @@ def _classify_title(title: str) -> tuple[str, str, str, str] | None:
         ),
         0,
     )
-    if not segments:
-        return None
     role_part = segments[role_index]
     for tier in ("role", "domain"):
         found = _match(role_part, tier)
