@@ -150,6 +150,7 @@ def test_real_samples() -> None:
         "Software Developers",
         "job_category",
         "role-family/4",
+        "software development engineer",
     )
     ops = job("search_sample_1_facets_hits10000.json")
     result = classify_role(
@@ -263,8 +264,34 @@ def test_known_other_category_without_a_title_rule_is_other() -> None:
     assert (result.role_family, result.basis) == ("other", "job_category")
 
 
-def test_category_beats_title() -> None:
-    result = classify_role("Software Development", None, None, "Data Engineer")
+def test_category_beats_a_title_without_a_role_phrase() -> None:
+    result = classify_role("Software Development", None, None, "Senior Manager, Alexa")
+    assert (result.role_family, result.basis) == ("software_engineering", "job_category")
+
+
+@pytest.mark.parametrize(
+    ("category", "title", "family"),
+    [
+        # Amazon files Applied Scientists under Data Science, and TPMs under its categories
+        # of work (real titles of the labelled set).
+        ("Data Science", "Applied Scientist, EU INTech", "research_science"),
+        ("Operations, IT, & Support Engineering", "Sr TPM - Global Transformation",
+         "product_program_management"),
+        ("Software Development", "Data Engineer", "data_science_analytics"),
+    ],
+)  # fmt: skip
+def test_a_role_phrase_in_the_title_beats_the_category(
+    category: str, title: str, family: str
+) -> None:
+    result = classify_role(category, None, None, title)
+    assert (result.role_family, result.basis) == (family, "title")
+
+
+def test_a_category_of_two_kinds_of_work_lets_the_title_domain_decide() -> None:
+    ops_it = "Operations, IT, & Support Engineering"
+    result = classify_role(ops_it, None, None, "Sr. Ops Engineer, Mechatronics & Packaging")
+    assert (result.role_family, result.basis) == ("operations_fulfillment", "title")
+    result = classify_role(ops_it, None, None, "Engineer II, Alexa")
     assert (result.role_family, result.basis) == ("software_engineering", "job_category")
 
 
@@ -337,7 +364,7 @@ def test_as_dict_is_plain_json() -> None:
         "soc_title": "Lawyers",
         "basis": "job_category",
         "classifier_version": "role-family/4",
-        "matched": None,
+        "matched": "counsel",
     }
 
 

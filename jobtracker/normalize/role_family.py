@@ -81,6 +81,8 @@ class RoleClassification:
 class _Entry:
     family: str
     soc: tuple[str, str] | None
+    title_decides: bool = False
+    """A category that names two kinds of work: the title's role part decides when it can."""
 
 
 _AND_RE = re.compile(r"\s*[&+]\s*")
@@ -110,7 +112,7 @@ def _soc(value: Any) -> tuple[str, str] | None:
 def _load_tables() -> tuple[dict[str, _Entry], dict[str, _Entry]]:
     categories: dict[str, _Entry] = {}
     for item in _DATA["categories"]:
-        entry = _Entry(item["family"], _soc(item["soc"]))
+        entry = _Entry(item["family"], _soc(item["soc"]), item.get("title_decides", False))
         for name in (item["name"], *item["aliases"]):
             categories[normalize_label(name)] = entry
     job_families = dict(categories)  # a job_family is often spelled like a category
@@ -164,14 +166,19 @@ def _classify(category_key: str, family_key: str, title: str) -> RoleClassificat
     matched: str | None = None
     segment: str | None = None
     default_soc: tuple[str, str] | None = None
-    if category is not None and category.family != "other":
+    named = _named_role(title, loose=category is not None and category.title_decides)
+    if named is not None:  # a role phrase names the role better than the organisation's label
+        family, basis, matched, segment = named
+        if category is not None and category.family == family:
+            basis, default_soc = "job_category", category.soc
+    elif category is not None and category.family != "other":
         family, basis, default_soc = category.family, "job_category", category.soc
     elif job_family is not None and job_family.family != "other":
         family, basis, default_soc = job_family.family, "job_family", job_family.soc
     else:
         title_match = _classify_title(title)
         if title_match is not None:
-            family, basis, matched, segment = title_match
+            family, basis, matched, segment = title_match[:4]
         elif category is not None:
             family, basis, default_soc = "other", "job_category", category.soc
         elif job_family is not None:
@@ -197,6 +204,19 @@ def _classify(category_key: str, family_key: str, title: str) -> RoleClassificat
     )
 
 
+def _named_role(title: str, *, loose: bool = False) -> tuple[str, str, str, str] | None:
+    """The title's classification when its role part holds a role phrase (``"Applied
+    Scientist"``, ``"Sr TPM"``), or with ``loose`` a domain too; else None."""
+    found = _classify_title(title)
+    if (
+        found is None
+        or found[1] != "title"
+        or found[4] not in (("role", "domain") if loose else ("role",))
+    ):
+        return None
+    return found[:4]
+
+
 def _match(text: str, tier: str) -> tuple[str, str] | None:
     """The first rule of ``tier`` that matches ``text``: (family, matched words)."""
     for pattern, family in _TITLE_RULES[tier]:
@@ -206,8 +226,9 @@ def _match(text: str, tier: str) -> tuple[str, str] | None:
     return None
 
 
-def _classify_title(title: str) -> tuple[str, str, str, str] | None:
-    """(family, basis, matched words, deciding segment) from the title alone, or None.
+def _classify_title(title: str) -> tuple[str, str, str, str, str] | None:
+    """(family, basis, matched words, deciding segment, tier of the deciding rule) from the
+    title alone, or None.
 
     The role part is the first segment with a role noun, a head noun or a role phrase; it
     decides by its role phrase, else by its domain. Only when it has neither do the other
@@ -232,16 +253,16 @@ def _classify_title(title: str) -> tuple[str, str, str, str] | None:
     for tier in ("role", "domain"):
         found = _match(role_part, tier)
         if found:
-            return found[0], "title", found[1], role_part
+            return found[0], "title", found[1], role_part, tier
     others = segments[:role_index] + segments[role_index + 1 :]
     for tier in ("role", "domain"):
         for segment in others:
             found = _match(segment, tier)
             if found:
-                return found[0], "title_team", found[1], role_part
+                return found[0], "title_team", found[1], role_part, tier
     found = _match(role_part, "head")
     if found:
-        return found[0], "title_head", found[1], role_part
+        return found[0], "title_head", found[1], role_part, "head"
     return None
 
 
