@@ -589,3 +589,12 @@ def test_the_basis_says_which_part_of_the_title_decided(
 ) -> None:
     result = classify_role(None, None, None, title)
     assert (result.basis, result.matched) == (basis, matched)
+
+
+def test_docs_show_every_title_rule_and_abbreviation() -> None:
+    """docs/role_families.md renders role_families.json (tools/render_role_rules.py)."""
+    doc = (ROOT / "docs" / "role_families.md").read_text("utf-8")
+    for rule in DATA["title_rules"]:
+        assert f"`{rule['pattern'].replace('|', chr(92) + '|')}`" in doc, rule["pattern"]
+    for pattern, _ in DATA["title_abbreviations"]:
+        assert f"`{pattern.replace('|', chr(92) + '|')}`" in doc, pattern
