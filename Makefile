@@ -87,12 +87,13 @@ mongo: venv  ## start the MongoDB test server in the background and print its MO
 mongo-stop: venv  ## stop the MongoDB test server started by `make mongo`
 	$(BIN)/python -m jobsim mongo stop
 
-bench: venv  ## benchmark full crawls of the simulated boards, corporate and hourly, verify and research (prints figures)
+bench: venv  ## benchmark full crawls of the simulated boards, corporate and hourly, verify, research, renormalize and the normalization rules (prints figures)
 	$(BIN)/python bench/bench_crawl.py
 	$(BIN)/python bench/bench_hourly.py
 	$(BIN)/python bench/bench_verify.py
 	$(BIN)/python bench/bench_research.py
 	$(BIN)/python bench/bench_renormalize.py
+	$(BIN)/python bench/bench_normalize.py
 
 egg: venv  ## build the scrapyd egg (jobtracker package only) into dist/
 	@# From a clean build folder: files left there by an older layout would go into the egg.
