@@ -604,3 +604,28 @@ def test_real_location_strings_resolve_to_iso_3166_2() -> None:
     assert wrong == []
     assert naming >= 6000
     assert resolved / naming >= 0.999, resolved / naming
+
+
+@pytest.mark.parametrize(
+    ("state", "subdivision"),
+    [("County Dublin", "IE-D"), ("County Cork", "IE-CO"), ("County Louth", "IE-LH")],
+)
+def test_irish_hourly_cards_name_the_county(state: str, subdivision: str) -> None:
+    """jobs.amazon.ie cards say "County Dublin" where ISO 3166-2 says "Dublin"."""
+    from jobtracker.sources.amazon_hourly import card_locations
+
+    (loc,) = card_locations({"state": state, "city": "X"}, "IRL")
+    assert loc.subdivision_code == subdivision
+
+
+@pytest.mark.parametrize(
+    "state", ["Bedfordshire", "West Midlands", "Greater Manchester", "Cheshire", "West Glamorgan"]
+)
+def test_uk_hourly_cards_traditional_counties_are_flagged_not_guessed(state: str) -> None:
+    """Ceremonial counties are no ISO 3166-2 subdivision (Cheshire is two unitary authorities,
+    Greater Manchester ten boroughs): the card keeps GB and says the region did not resolve."""
+    from jobtracker.sources.amazon_hourly import card_locations
+
+    (loc,) = card_locations({"state": state, "city": "X"}, "GBR")
+    assert (loc.country_alpha2, loc.subdivision_code) == ("GB", None)
+    assert loc.subdivision_unresolved is True

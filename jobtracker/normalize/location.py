@@ -15,7 +15,8 @@ Conventions:
   ``<alpha2>-<code>`` (``US-WA``, ``IN-KA``, ``JP-13``), then a former ISO code (Telangana's
   "TG", Poland's "MZ", China's "31") through :data:`LEGACY_SUBDIVISION_CODES`. Else the region
   NAME, if it names exactly one subdivision: pycountry's name (accent/case-insensitive,
-  "Telangana" == "Telangāna"; "Madrid, Comunidad de" also as "Comunidad de Madrid"), its
+  "Telangana" == "Telangāna"; "Madrid, Comunidad de" also as "Comunidad de Madrid"; "County
+  Dublin" as "Dublin"), its
   ISO 3166-2 translations in the site's languages ("Bavière", "Bawaria", "Bavaria"), or an
   Amazon name of the table ("Community of Madrid"). A name two subdivisions share ("Madrid":
   ES-M, and ES-MD in German) resolves to neither. A resolving code wins over the name.
@@ -239,8 +240,13 @@ def _by_code(alpha2: str, region_code: str) -> tuple[str, str] | None:
     return found
 
 
+_COUNTY_PREFIX_RE = re.compile(r"^(?:county|co) ")
+
+
 def _by_name(alpha2: str, region_name: str) -> tuple[str, str] | None:
-    codes = _subdivisions_by_name(alpha2).get(_fold(region_name), frozenset())
+    table = _subdivisions_by_name(alpha2)
+    key = _fold(region_name)
+    codes = table.get(key) or table.get(_COUNTY_PREFIX_RE.sub("", key), frozenset())
     return _sub(next(iter(codes))) if len(codes) == 1 else None
 
 
