@@ -520,6 +520,8 @@ def test_tile_form_city_region_country(
         ("München, Bawaria, DEU", "DE-BY"),  # pl
         ("Madrid, Comunidad de Madrid, ESP", "ES-MD"),  # es, pycountry's "Madrid, Comunidad de"
         ("München, Bavaria, DEU", "DE-BY"),  # en
+        ("ミュンヘン, バイエルン, DEU", "DE-BY"),  # ja: names in other scripts fold as well
+        ("慕尼黑, 巴伐利亚, DEU", "DE-BY"),  # zh
     ],
 )
 def test_region_names_in_the_site_languages(normalized: str, subdivision: str) -> None:

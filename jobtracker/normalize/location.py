@@ -129,10 +129,11 @@ class Location:
 
 
 def _fold(text: str) -> str:
-    """Accent-, case- and punctuation-insensitive key ("Telangāna" == "telangana")."""
+    """Accent-, case- and punctuation-insensitive key in any script ("Telangāna" == "telangana",
+    "バイエルン" stays letters)."""
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", plain.casefold()).split())
+    return " ".join(re.sub(r"[\W_]+", " ", plain.casefold()).split())
 
 
 @lru_cache(maxsize=1024)
