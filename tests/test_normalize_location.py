@@ -631,3 +631,15 @@ def test_uk_hourly_cards_traditional_counties_are_flagged_not_guessed(state: str
     (loc,) = card_locations({"state": state, "city": "X"}, "GBR")
     assert (loc.country_alpha2, loc.subdivision_code) == ("GB", None)
     assert loc.subdivision_unresolved is True
+
+
+@pytest.mark.parametrize(
+    ("normalized", "subdivision", "region_name"),
+    [("Panaji, Goa, IND", "IN-GA", "Goa"), ("Seattle, WA, USA", "US-WA", "Washington")],
+)
+def test_a_short_region_name_is_a_name_unless_only_the_code_resolves(
+    normalized: str, subdivision: str, region_name: str
+) -> None:
+    """ "Goa" has three letters like a code, but it is the name of IN-GA (IN-GOA is no code)."""
+    (loc,) = normalize_locations({"normalized_location": normalized})
+    assert (loc.subdivision_code, loc.region_name) == (subdivision, region_name)

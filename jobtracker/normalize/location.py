@@ -352,8 +352,15 @@ def build_location(
         # Not a code: a region written out ("US, California, ...") is a name.
         region_name = region_name or region_code
         region_code = None
-    if region_name is not None and region_code is None and _is_region_code(country[0], region_name):
+    if (
+        region_name is not None
+        and region_code is None
+        and _is_region_code(country[0], region_name)
+        and _by_name(country[0], region_name) is None
+        and _by_code(country[0], region_name) is not None
+    ):
         # A code in the name's place ("Seattle, WA, USA"): it is the code, the name is pycountry's.
+        # "Goa" looks like a code too, but it is a name.
         region_code, region_name = region_name, None
     named_region = bool(region_code or region_name)
     subdivision = _subdivision(country[0], region_code, region_name)
