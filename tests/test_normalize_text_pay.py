@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from jobtracker.normalize.pay import PayRange, parse_pay
+from jobtracker.normalize.pay import PayRange, parse_pay, parse_pay_field
 from jobtracker.normalize.text import html_to_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -380,3 +380,19 @@ def test_amazon_jobs_source_bare_dollar_is_the_posting_country_currency() -> Non
     assert (found.min, found.currency, found.period) == (19.3, "CAD", "hour")
     item = _amazon_jobs_item({"description": "Pay<br/>$19.30/hr", "country_code": "IND"})
     assert AmazonJobs().pay(item) == []  # no dollar in India: refused, not guessed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$5,250 per year tuition assistance",
+        "$3,000/year relocation allowance",
+        "$100/month phone stipend",
+        "$1.00/hour referral bonus",
+    ],
+)
+def test_a_figure_for_a_benefit_is_not_pay(text: str) -> None:
+    """Rule boundary: an amount with a unit is pay only if the words after it do not say it
+    is a benefit (tuition, relocation, stipend, allowance, reimbursement, sign-on, referral)."""
+    assert parse_pay(text) == []
+    assert parse_pay_field(text) == []

@@ -13,8 +13,10 @@ Three forms, each read only when the whole statement matches exactly:
 
 Never a wrong number: a statement with other figures beside it (overtime, bonuses, a day rate,
 "after 60 days"), an open range ("$19.75+/hour", "up to $70k/yr or more"), alternatives ("or"),
-"k" amounts or continental separators gives nothing. ``$`` is ``dollar_currency`` (the site's
-currency; USD by default), ``£`` GBP, ``€`` EUR, ``C$``/``CA$`` CAD, ``MX$`` MXN.
+"k" amounts, continental separators or words saying the figure is a benefit (tuition,
+relocation, stipend, allowance, reimbursement, sign-on, referral) gives nothing. ``$`` is
+``dollar_currency`` (the site's currency; USD by default), ``£`` GBP, ``€`` EUR, ``C$``/``CA$``
+CAD, ``MX$`` MXN.
 """
 
 from __future__ import annotations
@@ -113,6 +115,11 @@ _FIELD_RE = re.compile(
 )
 # Words in a tail that make the figure ambiguous (an alternative, an open upper end).
 _AMBIGUOUS_TAIL_RE = re.compile(r"\bor\b|\bup\s+to\b|\bmore\b", re.IGNORECASE)
+# Words saying the figure is a benefit, not pay ("$5,250 per year tuition assistance").
+_BENEFIT_TAIL_RE = re.compile(
+    r"tuition|relocat|stipend|allowance|reimburs|sign[- ]?on|signing|referral|voucher|discount",
+    re.IGNORECASE,
+)
 _SENTENCE_RE = re.compile(
     rf"ranges?\s+from\s+(?P<c1>{_SYMBOL})\s?(?P<a1>{_AMOUNT})(?P<u1>{_UNIT})?\s+in\s+our\s+"
     rf"lowest\s+geographic\s+market\s+up\s+to\s+(?P<c2>{_SYMBOL})\s?(?P<a2>{_AMOUNT})"
@@ -223,6 +230,7 @@ def _parse_field(text: str, dollar_currency: str | None) -> PayRange | None:
         or any(char.isdigit() for char in tail)
         or any(symbol in tail for symbol in CURRENCY_SYMBOLS)
         or _AMBIGUOUS_TAIL_RE.search(tail)
+        or _BENEFIT_TAIL_RE.search(tail)
     ):
         return None  # figures or an alternative beside the pay: ambiguous
     if match["u1"] is not None and match["a2"] is None:
