@@ -87,7 +87,7 @@ mongo: venv  ## start the MongoDB test server in the background and print its MO
 mongo-stop: venv  ## stop the MongoDB test server started by `make mongo`
 	$(BIN)/python -m jobsim mongo stop
 
-bench: venv  ## benchmark full crawls of the simulated boards, corporate and hourly, verify, research, renormalize and the normalization rules (prints figures)
+bench: venv  ## benchmark full crawls of the simulated boards, corporate and hourly, verify and research (prints figures)
 	$(BIN)/python bench/bench_crawl.py
 	$(BIN)/python bench/bench_hourly.py
 	$(BIN)/python bench/bench_verify.py
