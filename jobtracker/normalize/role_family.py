@@ -81,8 +81,6 @@ class RoleClassification:
 class _Entry:
     family: str
     soc: tuple[str, str] | None
-    title_decides: bool = False
-    """A category that names two kinds of work: the title's role part decides when it can."""
 
 
 _AND_RE = re.compile(r"\s*[&+]\s*")
@@ -112,7 +110,7 @@ def _soc(value: Any) -> tuple[str, str] | None:
 def _load_tables() -> tuple[dict[str, _Entry], dict[str, _Entry]]:
     categories: dict[str, _Entry] = {}
     for item in _DATA["categories"]:
-        entry = _Entry(item["family"], _soc(item["soc"]), item.get("title_decides", False))
+        entry = _Entry(item["family"], _soc(item["soc"]))
         for name in (item["name"], *item["aliases"]):
             categories[normalize_label(name)] = entry
     job_families = dict(categories)  # a job_family is often spelled like a category
@@ -166,8 +164,8 @@ def _classify(category_key: str, family_key: str, title: str) -> RoleClassificat
     matched: str | None = None
     segment: str | None = None
     default_soc: tuple[str, str] | None = None
-    named = _named_role(title, loose=category is not None and category.title_decides)
-    if named is not None:  # a role phrase names the role better than the organisation's label
+    named = _named_role(title)
+    if named is not None:  # the title's role part names the role better than a category
         family, basis, matched, segment = named
         if category is not None and category.family == family:
             basis, default_soc = "job_category", category.soc
@@ -204,15 +202,11 @@ def _classify(category_key: str, family_key: str, title: str) -> RoleClassificat
     )
 
 
-def _named_role(title: str, *, loose: bool = False) -> tuple[str, str, str, str] | None:
-    """The title's classification when its role part holds a role phrase (``"Applied
-    Scientist"``, ``"Sr TPM"``), or with ``loose`` a domain too; else None."""
+def _named_role(title: str) -> tuple[str, str, str, str] | None:
+    """The title's classification when its role part decides by a role phrase (``"Applied
+    Scientist"``, ``"Sr TPM"``) or a domain (``"Risk Management Coordinator"``), else None."""
     found = _classify_title(title)
-    if (
-        found is None
-        or found[1] != "title"
-        or found[4] not in (("role", "domain") if loose else ("role",))
-    ):
+    if found is None or found[1] != "title":
         return None
     return found[:4]
 
