@@ -248,7 +248,9 @@ class MongoStorePipeline:
         try:
             self.store = PostingStore.connect(self.uri, self.database, timeout_ms=self.timeout_ms)
             self.store.ensure_indexes()
-            recover(self.store, self.var_dir, run.clock.now(), self.abandon_after)
+            recovery = recover(self.store, self.var_dir, run.clock.now(), self.abandon_after)
+            if recovery.abandoned:  # told about by the notifications (RunNotifications)
+                self.crawler.stats.set_value("jobtracker/store/abandoned_runs", recovery.abandoned)
             self.store.start_run(run.start_record())
             spider = self.crawler.spider
             if hasattr(spider, "store_categories") and not run.keyword_run:
