@@ -407,6 +407,7 @@ class MongoStorePipeline:
             stats=key_stats(self.crawler.stats.get_stats()),
             plan=run.ledger.plan,
             plan_reason=run.ledger.plan_reason,
+            finish_detail=self.crawler.stats.get_value("jobtracker/finish_detail"),
         )
         update, recorded = finish_run(self.store, self.var_dir, outcome, end, self.guards)
         guarded = (update.get("closure") or {}).get("guarded")
