@@ -164,14 +164,15 @@ def _run_health(args: argparse.Namespace) -> int:
     from datetime import timedelta
     from pathlib import Path
 
-    from pymongo.errors import PyMongoError
+    from pymongo.errors import ConnectionFailure, PyMongoError, ServerSelectionTimeoutError
 
     from jobtracker.clock import Clock
     from jobtracker.notify.health import check_health
     from jobtracker.notify.sender import NOTIFY_VARIABLE, Notifier
     from jobtracker.notify.verdict import FAILURE, Message
-    from jobtracker.redaction import redact_text
+    from jobtracker.redaction import redact, redact_text
     from jobtracker.research.cli import BadInput, connect_args
+    from jobtracker.research.connection import default_uri
 
     hours = args.max_age
     if not (math.isfinite(hours) and 0 < hours <= MAX_STALE_HOURS):
@@ -199,6 +200,13 @@ def _run_health(args: argparse.Namespace) -> int:
             )
         finally:
             db.client.close()
+    except (ServerSelectionTimeoutError, ConnectionFailure):
+        uri = redact(args.mongo_uri or default_uri() or "")
+        line = f"cannot read the store: MongoDB at {uri} does not answer"
+        print(f"jobtracker health: error: {line}", file=sys.stderr)
+        if notifier is not None:
+            notifier.send(Message("jobtracker health: store unreadable", line, FAILURE))
+        return 2
     except PyMongoError as exc:
         reason = redact_text(str(exc).splitlines()[0][:200])
         line = f"cannot read the store (MongoDB: {reason})"

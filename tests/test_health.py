@@ -145,15 +145,19 @@ def test_mongodb_down_exits_2_in_one_line_and_notify_tells(capsys, monkeypatch, 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     monkeypatch.setenv("JOBTRACKER_NOTIFY", receiver.url)
+    port = sock.getsockname()[1]
     try:
-        uri = f"mongodb://admin:s3cret@127.0.0.1:{sock.getsockname()[1]}/?serverSelectionTimeoutMS=300"
+        uri = f"mongodb://admin:s3cret@127.0.0.1:{port}/?serverSelectionTimeoutMS=300"
         code = main(["health", "--mongo-uri", uri, "--notify"])
     finally:
         sock.close()
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert len(err.splitlines()) == 1, err
-    assert err.startswith("jobtracker health: error: cannot read the store (MongoDB: ")
+    assert err.strip() == (
+        "jobtracker health: error: cannot read the store: MongoDB at "
+        f"mongodb://admin:***@127.0.0.1:{port}/?serverSelectionTimeoutMS=300 does not answer"
+    )
     assert "s3cret" not in err
     (message,) = receiver.messages
     assert (
