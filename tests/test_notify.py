@@ -291,3 +291,37 @@ def test_a_malformed_target_is_named_once_and_the_crawl_still_runs(sim, receiver
     )
     assert "T0KEN" not in done.stderr and "s3cret" not in done.stderr
     assert [m["type"] for m in receiver.messages] == ["info"]
+
+
+@deferred_f_from_coro_f
+async def test_the_hourly_spider_in_chromium_is_told_about_too(
+    start_sim, mongo_db, mongo_uri, receiver
+) -> None:
+    from jobtracker.spiders.amazon_hourly import AmazonHourlySpider
+
+    sim = start_sim(size=300, seed=69, hourly_size=200)
+    pairs = ",".join(f"{site}={url}" for site, url in sim.hourly_urls().items())
+    settings = {"MONGO_URI": mongo_uri, "MONGO_DATABASE": mongo_db.name,
+                "JOBTRACKER_NOTIFY": receiver.url, "JOBTRACKER_HOURLY_PAGE_DELAY": 0,
+                "JOBTRACKER_HOURLY_RESPONSE_TIMEOUT": 10}  # fmt: skip
+
+    async def crawl(day: int, job: str) -> CrawlResult:
+        return await run_crawl(
+            settings={**settings, "JOBTRACKER_CLOCK_START": day_clock(day)},
+            spider_cls=AmazonHourlySpider,
+            base_urls=pairs,
+            countries="IE",
+            _job=job,
+        )
+
+    sim.set_faults(hourly_block=["IE"])
+    blocked = await crawl(0, "h-blocked")
+    assert blocked.finish_reason == "blocked"
+    message = one_message(receiver, "failure")
+    assert message["title"] == "jobtracker amazon_hourly: blocked by the site"
+    assert "Run h-blocked of amazon_hourly, scope countries IRL" in message["message"]
+    sim.set_faults()
+    assert (await crawl(1, "h-back")).stats["jobtracker/verdict"] == "healthy"
+    assert one_message(receiver, "success")["title"] == "jobtracker amazon_hourly: recovered"
+    await crawl(2, "h-quiet")
+    assert receiver.take() == []
