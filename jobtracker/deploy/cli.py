@@ -60,7 +60,7 @@ def pairs(values: list[str] | None, option: str) -> list[tuple[str, str]]:
         name, sep, value = text.partition("=")
         if not sep or not name.strip():
             raise DeployError(f"{option} {redact_text(text)!r}: use NAME=VALUE")
-        if carries_secret(name, value):
+        if carries_secret(name, value) or name.strip().upper() in SECRET_SETTINGS:
             raise DeployError(
                 f"{option} {name.strip()}=...: that would put a secret on the command line of "
                 "every crawl (ps, scrapyd's log); set it in scrapyd's environment instead "
@@ -68,6 +68,10 @@ def pairs(values: list[str] | None, option: str) -> list[tuple[str, str]]:
             )
         out.append((name.strip(), value))
     return out
+
+
+#: Settings whose value is a secret whatever it looks like (Apprise URLs hold tokens).
+SECRET_SETTINGS = frozenset({"JOBTRACKER_NOTIFY"})
 
 
 def _clients(args: argparse.Namespace) -> list[Any]:
