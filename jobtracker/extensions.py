@@ -193,6 +193,12 @@ class RunNotifications:
 
     def spider_opened(self) -> None:
         """Tell about the runs this start found abandoned (the store pipeline marked them)."""
+        try:
+            self._tell_abandoned()
+        except Exception as exc:  # a notification never changes the crawl, nor prints a traceback
+            logger.warning("Notifications about abandoned runs failed: %s", exc)
+
+    def _tell_abandoned(self) -> None:
         abandoned = self.crawler.stats.get_value("jobtracker/store/abandoned_runs")
         if not abandoned:
             return
@@ -210,7 +216,14 @@ class RunNotifications:
             self.notifier.send(message)
 
     def run_concluded(self, run: CrawlRun, record: dict[str, Any], verdict: Verdict) -> None:
-        db = None if record["finish_reason"] == "store_unavailable" else self._open_store()
+        try:
+            self._tell(run, record, verdict)
+        except Exception as exc:  # a notification never changes the crawl, nor prints a traceback
+            logger.warning("The notification of run %s failed: %s", run.run_id, exc)
+
+    def _tell(self, run: CrawlRun, record: dict[str, Any], verdict: Verdict) -> None:
+        # Only a complete run needs the store (for the history a recovery reads).
+        db = None if verdict.bad else self._open_store()
         try:
             message = run_end_message(
                 db, record, verdict, run.clock.now(), every_run=self.every_run
