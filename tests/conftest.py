@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.support.mongo",
     "tests.support.sim",
+    "tests.support.webhook",
 ]
