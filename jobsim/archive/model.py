@@ -261,13 +261,19 @@ class ArchiveModel:
             self._jobs[key] = self.world.job_dict(idx, rev)
         return self._jobs[key]
 
+    def title_and_id(self, idx: int, day: int) -> dict[str, str]:
+        """``{"title", "id_icims"}`` of a posting on ``day`` (cheaper than the job object)."""
+        day = min(max(day, 0), self.horizon)
+        spec = self.world.spec(idx, self.world.revision_at(idx, day))
+        return {"title": spec.title, "id_icims": self.world._icims_of[idx]}
+
     def _url(self, idx: int, day: int, when: dt.datetime, locale: str, slug: bool = True) -> str:
         rng = self._rng
         https = rng.random() < (0.8 if when.year >= 2019 else 0.4)
         host = "www.amazon.jobs" if rng.random() < 0.85 else "amazon.jobs"
         if not https and rng.random() < 0.15:
             host += ":80"
-        job = self.job(idx, day)
+        job = self.title_and_id(idx, day)
         path = f"/{locale}/jobs/{job['id_icims']}"
         if slug and rng.random() < 0.85:
             path += "/" + slugify(job["title"])
@@ -423,7 +429,7 @@ class ArchiveModel:
             era=era_of(when),
             crawl=crawl,
         )
-        job = self.job(idx, day)
+        job = self.title_and_id(idx, day)
         if kind == "json_redirect" or kind == "nonhtml":
             cap.original = f"https://www.amazon.jobs/{locale}/jobs/{job['id_icims']}.json"
         elif kind == "http_redirect":
@@ -502,7 +508,7 @@ class ArchiveModel:
             )
         if kind in ("json_redirect", "http_redirect"):
             assert cap.idx is not None
-            job = self.job(cap.idx, cap.day)
+            job = self.title_and_id(cap.idx, cap.day)
             loc = f"https://www.amazon.jobs/{cap.locale}/jobs/{job['id_icims']}/{slugify(job['title'])}"
             status = 302 if kind == "json_redirect" else 301
             return Payload(
