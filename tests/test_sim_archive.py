@@ -10,6 +10,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 import time
 import zlib
 from collections.abc import Iterator
@@ -675,3 +676,55 @@ def test_bad_knobs_and_bad_options_are_one_line_errors(arc: ArchiveSim) -> None:
         timeout=60,
     )
     assert out.returncode == 2 and "Traceback" not in out.stderr and "years" in out.stderr
+
+
+def test_cdx_offset_and_last_n(arc: ArchiveSim) -> None:
+    everything = rows(arc, url=JOBS)
+    assert rows(arc, url=JOBS, offset=5, limit=4) == everything[5:9]
+    assert rows(arc, url=JOBS, limit=-3) == everything[-3:]
+
+
+def test_replay_of_a_revisit_is_a_capture_at_its_own_time(arc: ArchiveSim) -> None:
+    revisit = next(t for t in wayback_truth(arc) if t["kind"] == "revisit")
+    listed = rows(arc, url=revisit["original_url"])
+    row = next(r for r in listed if r[1] == revisit["timestamp"])
+    assert row[3:5] == ["warc/revisit", "-"]
+    answer = replay(arc, revisit["timestamp"], revisit["original_url"])
+    when = time.strptime(answer.headers["memento-datetime"], "%a, %d %b %Y %H:%M:%S GMT")
+    assert answer.status == 200 and time.strftime("%Y%m%d%H%M%S", when) == revisit["timestamp"]
+    earlier = next(r for r in listed if r[5] == row[5] and r[3] == "text/html")
+    assert replay(arc, earlier[1], earlier[2]).body == answer.body  # the identical payload
+
+
+def test_cc_index_filters_fields_and_dates(arc: ArchiveSim) -> None:
+    api = next(c["cdx-api"] for c in collinfo(arc) if cc_rows(arc, c["cdx-api"]))
+    everything = cc_rows(arc, api)
+    ok = cc_rows(arc, api, filter="=status:200")
+    assert ok and all(r["status"] == "200" for r in ok)
+    assert cc_rows(arc, api, filter="=status:20") == []  # exact
+    assert cc_rows(arc, api, filter="status:20") == ok  # contains
+    not_html = cc_rows(arc, api, filter="!~mime:text/h")
+    assert all(not r["mime"].startswith("text/h") for r in not_html)
+    assert len(ok) + len([r for r in everything if r["status"] != "200"]) == len(everything)
+    slim = cc_rows(arc, api, fl="url,timestamp")
+    assert slim and all(set(r) == {"url", "timestamp"} for r in slim)
+    day = everything[0]["timestamp"][:8]
+    same_day = cc_rows(arc, api, **{"from": day, "to": day})
+    assert same_day and all(r["timestamp"].startswith(day) for r in same_day)
+    assert cc_rows(arc, api, limit=1) == everything[:1]
+    assert cc_rows(arc, api, sort="reverse") == everything[::-1]
+
+
+def test_counters_see_concurrent_requests(arc: ArchiveSim) -> None:
+    t = wayback_truth(arc)[0]
+    arc.faults(replay_hang_s=1)
+    threads = [
+        threading.Thread(target=replay, args=(arc, t["timestamp"], t["original_url"]))
+        for _ in range(3)
+    ]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    counters = arc.counters()
+    assert counters["max_in_flight"] >= 3 and counters["routes"]["wayback_replay"] == 3
