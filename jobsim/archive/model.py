@@ -193,7 +193,7 @@ class ArchiveModel:
         self.now = dt.datetime(years[1], 12, 1, tzinfo=dt.UTC)
         horizon = (self.now.date() - self.start).days
         self.world = World(
-            seed=seed, size=max(20, captures // 60), start=self.start, horizon=horizon
+            seed=seed, size=max(8, captures // 300), start=self.start, horizon=horizon
         )
         self.horizon = horizon
         self.crawls = self._crawls()
@@ -246,7 +246,14 @@ class ArchiveModel:
     def _day_of(self, when: dt.datetime) -> int:
         return (when.date() - self.start).days
 
+    @staticmethod
+    def never_archived(idx: int) -> bool:
+        """About 12 % of postings are never captured: absence of captures proves nothing."""
+        return (idx * 2654435761) % 100 < 12
+
     def _live_window(self, idx: int) -> tuple[int, int] | None:
+        if self.never_archived(idx):
+            return None
         spans = self.world._spans[idx]
         lo = max(0, spans[0][0])
         hi = min(self.horizon - 1, (spans[-1][1] or self.horizon) - 1)
@@ -384,7 +391,7 @@ class ArchiveModel:
             for _ in range(50):
                 idx = rng.randrange(self.world.posting_count)
                 end = self.world._spans[idx][-1][1]
-                if end is None or end >= self.horizon - 1 or end < 1:
+                if self.never_archived(idx) or end is None or end >= self.horizon - 1 or end < 1:
                     continue
                 day = rng.randrange(end, min(self.horizon, end + 400))
                 when = self._when(day)
