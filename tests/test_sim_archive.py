@@ -624,6 +624,8 @@ def test_cc_truncated_records_and_data_faults(arc: ArchiveSim) -> None:
 def test_truth_sightings_follow_the_rules(arc: ArchiveSim) -> None:
     truth = arc.truth()
     assert len(truth) > 1500 and {t["archive"] for t in truth} == {"wayback", "commoncrawl"}
+    postings = {t["posting_id"] for t in truth}
+    assert 100 < len(postings) < len(truth) / 3  # several captures per posting: count postings
     listed = {(r[1], r[2]) for r in rows(arc, url="amazon.jobs", matchType="host")}
     for t in truth[::97]:
         job_id = t["posting_id"].removeprefix("amazon_jobs:")
@@ -641,6 +643,7 @@ def test_truth_sightings_follow_the_rules(arc: ArchiveSim) -> None:
             )
             rec = next(ArchiveIterator(io.BytesIO(fetch_record(arc, row).body)))
             assert rec.http_headers.get_statuscode() == "200"
+            assert rec.rec_headers.get_header("WARC-Date") == t["captured_at"]
             assert f"Job ID: {job_id} |".encode() in rec.content_stream().read()
 
 
