@@ -101,6 +101,7 @@ bench: venv  ## benchmark crawls of the simulated boards, verify, research, role
 	$(BIN)/python bench/bench_role_families.py
 	$(BIN)/python bench/bench_renormalize.py
 	$(BIN)/python bench/bench_normalize.py
+	$(BIN)/python bench/bench_archive_sim.py
 
 egg: venv  ## build the scrapyd egg (jobtracker package only) into dist/
 	@# From a clean build folder: files left there by an older layout would go into the egg.
