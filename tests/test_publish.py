@@ -337,7 +337,11 @@ def test_dashboard_renders_every_chart_offline_and_hostile_text_is_inert(
     db = served.database
     dashboard = "/-/dashboards/jobtracker?phrase=Rekognition"
     trend = f"/{db}/trend_by_country?phrase=Rekognition"
-    posting = f"/{db}/posting_history?posting_id={urllib.parse.quote(pid)}"
+    edited = conn.execute(
+        "SELECT posting_id FROM version_changes WHERE field = 'description_text' "
+        "AND diff LIKE '%{+%' AND diff LIKE '%[-%' ORDER BY posting_id LIMIT 1"
+    ).fetchone()[0]
+    posting = f"/{db}/posting_history?posting_id={urllib.parse.quote(edited)}"
     shots = None
     if os.environ.get("JOBTRACKER_SCREENSHOTS"):
         folder = Path(os.environ["JOBTRACKER_SCREENSHOTS"])
@@ -347,6 +351,7 @@ def test_dashboard_renders_every_chart_offline_and_hostile_text_is_inert(
         dashboard,
         trend,
         posting,
+        f"/{db}/posting_history?posting_id={urllib.parse.quote(pid)}",
         f"/{db}/postings/{urllib.parse.quote(pid)}",
         f"/{db}/versions?_search=Rekognition",
         f"/{db}/first_seen?phrase=Rekognition",
