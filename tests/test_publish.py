@@ -38,6 +38,7 @@ from jobsim.history import _run as history_run
 from jobsim.history import documents, generate, run_start, write_history
 from jobtracker.cli import main
 from jobtracker.research.publish import KIND, read_provenance
+from jobtracker.research.serve import register_functions
 
 DAYS, BOARD, SEED = 40, 400, 11
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,6 +117,7 @@ class Served:
     def __init__(self, process: subprocess.Popen, port: int, database: str) -> None:
         self.process, self.port, self.database = process, port, database
         self.base = f"http://127.0.0.1:{port}"
+        self.store = ("", "")
 
     def get(self, path: str, **params: str) -> str:
         query = ("?" + urllib.parse.urlencode(params)) if params else ""
@@ -161,8 +163,9 @@ def serving(path: Path, *extra: str) -> Iterator[Served]:
 
 
 @pytest.fixture(scope="module")
-def served(published: Path) -> Iterator[Served]:
+def served(published: Path, store: tuple[str, str]) -> Iterator[Served]:
     with serving(published) as server:
+        server.store = store
         yield server
 
 
@@ -174,6 +177,30 @@ def cli_rows(store: tuple[str, str], *argv: str) -> list[dict[str, str]]:
 
 
 # -- the canned queries equal the commands ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text"),
+    [
+        ("vision", "VİSİON systems"),  # dotted capital I: the regex folds it to i
+        ("vision", "v\u0131s\u0131on"),  # dotless i
+        ("sales", "\u017fale\u017f"),  # long s
+        ("Rekognition", "AmazonのRekognitionを使う"),  # no spaces around it
+        ("Rekognition", "Rekognitions"),
+        ("computer vision", "computer\n  vision"),
+        ("computer vision", "computer-vision"),
+        ("C++", "C++ developer"),
+        ("Zürich", "ZÜRICH office"),
+        ('Rek"og', 'a Rek"og b'),
+        ("100%", "at 100% of"),
+        ("kelvin", "\u212aelvin"),
+    ],
+)
+def test_jt_mentions_is_the_trend_regex(phrase: str, text: str) -> None:
+    from jobtracker.research.serve import mentions
+    from jobtracker.research.text import compile_phrase
+
+    assert mentions(phrase, None, "", text) == int(bool(compile_phrase(phrase).search(text)))
 
 
 @pytest.mark.parametrize("phrase", PHRASES)
@@ -244,14 +271,26 @@ def test_search_finds_versions(served: Served, published: Path) -> None:
 
 def test_posting_history_shows_word_diffs(served: Served, published: Path) -> None:
     conn = sqlite3.connect(published)
+    register_functions(conn)
     pid, diff = conn.execute(
-        "SELECT posting_id, diff FROM version_changes WHERE field = 'description_text' "
-        "AND diff LIKE '%{+%' LIMIT 1"
+        "SELECT posting_id, jt_diff(field, old, new) AS d FROM version_changes "
+        "WHERE field = 'description_text' AND d LIKE '%{+%' ORDER BY posting_id LIMIT 1"
     ).fetchone()
+    history = run_cli_history(served, pid)
+    assert diff in history  # the word diff of `jobtracker history`
     page = served.get(f"/{served.database}/posting_history", posting_id=pid)
     assert "<ins " in page
-    assert "[-" not in page.split("<ins ", 1)[1][:200] or "<del " in page
-    assert diff
+    table = served.get(
+        f"/{served.database}/version_changes", posting_id=pid, field="description_text"
+    )
+    assert "<ins " in table  # a text's diff, computed when shown
+
+
+def run_cli_history(served: Served, pid: str) -> str:
+    uri, name = served.store
+    status, out, err = run_cli("history", pid, "--json", "--mongo-uri", uri, "--database", name)
+    assert status == 0, err
+    return "\n".join(str(row.get("diff")) for row in json.loads(out)["diffs"])
 
 
 def test_provenance_and_descriptions(published: Path, served: Served) -> None:
@@ -337,9 +376,11 @@ def test_dashboard_renders_every_chart_offline_and_hostile_text_is_inert(
     db = served.database
     dashboard = "/-/dashboards/jobtracker?phrase=Rekognition"
     trend = f"/{db}/trend_by_country?phrase=Rekognition"
+    register_functions(conn)
     edited = conn.execute(
-        "SELECT posting_id FROM version_changes WHERE field = 'description_text' "
-        "AND diff LIKE '%{+%' AND diff LIKE '%[-%' ORDER BY posting_id LIMIT 1"
+        "SELECT posting_id, jt_diff(field, old, new) AS d FROM version_changes "
+        "WHERE field = 'description_text' AND d LIKE '%{+%' AND d LIKE '%[-%' "
+        "ORDER BY posting_id LIMIT 1"
     ).fetchone()[0]
     posting = f"/{db}/posting_history?posting_id={urllib.parse.quote(edited)}"
     shots = None

@@ -64,6 +64,8 @@ if TYPE_CHECKING:
 KIND = "jobtracker publish"
 SCHEMA_VERSION = "1"
 BATCH = 2000
+#: Longest value whose diff is written (``'old' -> 'new'``); longer ones are diffed when shown.
+SHORT = 120
 PROGRESS_EVERY_S = 5.0
 FTS_COLUMNS = (
     "title",
@@ -222,6 +224,10 @@ def change_cells(
 
     old, new = before.get("snapshot") or {}, after.get("snapshot") or {}
     for name in changed_fields(old, new, posting.get("source")):
+        shown_old, shown_new = (
+            display_value(name, old.get(name)),
+            display_value(name, new.get(name)),
+        )
         yield {
             "posting_id": posting["_id"],
             "version_id": after["_id"],
@@ -229,10 +235,19 @@ def change_cells(
             "to_version": int(after.get("version") or 0),
             "changed_at": timestamp(after.get("first_seen_at")),
             "field": name,
-            "old": display_value(name, old.get(name)),
-            "new": display_value(name, new.get(name)),
-            "diff": field_diff(name, old.get(name), new.get(name)),
+            "old": shown_old,
+            "new": shown_new,
+            # Texts are diffed when shown (``jt_diff``, the plugin): a word diff of every edited
+            # description would be most of a publish's time.
+            "diff": field_diff(name, shown_old, shown_new)
+            if _short(shown_old, shown_new)
+            else None,
         }
+
+
+def _short(*values: str) -> bool:
+    """One-liners (``'old' -> 'new'`` diffs), cheap to write."""
+    return all("\n" not in value and len(value) <= SHORT for value in values)
 
 
 @dataclass
@@ -298,7 +313,8 @@ TABLE_DOCS: dict[str, str] = {
     "one with the greatest first sighting on or before d) and its plain texts. Full-text search "
     "covers title, description and qualifications.",
     "version_changes": "What changed between two consecutive versions: one row per field, with "
-    "a readable diff ([-removed-] {+added+}).",
+    "a readable diff ([-removed-] {+added+}; for texts computed when shown, jt_diff(field, old, "
+    "new) in SQL).",
     "segments": "Runs of consecutive open days of a posting with one current version. A posting "
     "is open on day d if one of its spans covers d (span start <= d <= span end, or its last "
     "sighting for a span still open): only observed days count.",

@@ -46,17 +46,54 @@ def _regex(phrase: str) -> Any:
     return compile_phrase(phrase) if phrase and phrase.split() else None
 
 
+#: The characters that Python's case-insensitive regex matches with an ASCII letter although
+#: their ``lower()`` is not that letter (found by trying every code point): a text holding one
+#: of them skips the quick test below.
+_FOLDS_TO_ASCII = {"i": "\u0130\u0131", "s": "\u017f"}
+
+
+@lru_cache(maxsize=64)
+def _quick_test(phrase: str) -> tuple[tuple[str, ...], str] | None:
+    """For an ASCII phrase: its lowercased words, which every text that mentions it contains
+    (lowercased), and the characters that make that test unsound; None for other phrases."""
+    if not phrase.isascii():
+        return None
+    words = tuple(word.lower() for word in phrase.split())
+    special = {c for word in words for letter in word for c in _FOLDS_TO_ASCII.get(letter, "")}
+    return words, "".join(sorted(special))
+
+
 def mentions(phrase: str | None, *texts: str | None) -> int:
-    """1 when one of ``texts`` mentions ``phrase`` (whole words, case-insensitive)."""
-    regex = _regex(str(phrase or ""))
+    """1 when one of ``texts`` mentions ``phrase`` (whole words, case-insensitive): the regex
+    of ``jobtracker trend``, run only on texts that contain every word of the phrase."""
+    phrase = str(phrase or "")
+    regex = _regex(phrase)
     if regex is None:
         return 0
-    return int(any(text and regex.search(text) for text in texts))
+    quick = _quick_test(phrase)
+    for text in texts:
+        if not text:
+            continue
+        if quick is not None and not any(c in text for c in quick[1]):
+            lowered = text.lower()
+            if not all(word in lowered for word in quick[0]):
+                continue
+        if regex.search(text):
+            return 1
+    return 0
+
+
+def diff(field: str | None, old: str | None, new: str | None) -> str:
+    """The readable diff of one field (``jobtracker history``'s), from its shown values."""
+    from jobtracker.research.diff import field_diff
+
+    return field_diff(str(field or ""), old or "", new or "")
 
 
 def register_functions(conn: sqlite3.Connection) -> None:
-    """``jt_mentions(phrase, text, ...)`` on a connection."""
+    """``jt_mentions(phrase, text, ...)`` and ``jt_diff(field, old, new)`` on a connection."""
     conn.create_function("jt_mentions", -1, mentions, deterministic=True)
+    conn.create_function("jt_diff", 3, diff, deterministic=True)
 
 
 # -- queries -------------------------------------------------------------------------------------
@@ -125,7 +162,7 @@ ORDER BY s.posting_id
 
 POSTING_HISTORY = """
 SELECT v.version, v.first_seen_at, v.last_seen_at, v.current_from, v.current_until, v.title,
-       c.field, c.diff
+       c.field, coalesce(c.diff, jt_diff(c.field, c.old, c.new)) AS diff
 FROM versions v
 LEFT JOIN version_changes c ON c.version_id = v.version_id
 WHERE v.posting_id = :posting_id

@@ -15,7 +15,7 @@ from typing import Any
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
-from jobtracker.research.serve import register_functions
+from jobtracker.research.serve import diff, register_functions
 
 _MARK = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.DOTALL)
 
@@ -42,7 +42,12 @@ def diff_html(text: str) -> Markup:
 
 
 @hookimpl
-def render_cell(value: Any, column: str, table: str | None) -> Markup | None:
-    if column == "diff" and isinstance(value, str) and table in (None, "version_changes"):
-        return diff_html(value)
-    return None
+def render_cell(row: Any, value: Any, column: str, table: str | None) -> Markup | None:
+    if column != "diff" or table not in (None, "version_changes"):
+        return None
+    if value is None and table == "version_changes":  # a text: diffed when shown
+        try:
+            value = diff(row["field"], row["old"], row["new"])
+        except (IndexError, KeyError):
+            return None
+    return diff_html(value) if isinstance(value, str) else None
