@@ -714,12 +714,21 @@ def _runs_rows(db: Database) -> Iterator[dict[str, Any]]:
         yield {name: _cell(row.get(name), kind) for name, kind in RUN_SCHEMA}
 
 
+def _durable(path: Path) -> None:
+    """Flush the written file to disk before it replaces the output."""
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
 def _open(path: Path) -> tuple[Any, sqlite3.Connection]:
     import sqlite_utils
 
     conn = sqlite3.connect(str(path), isolation_level=None)
-    conn.execute("PRAGMA journal_mode = DELETE")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    # A temporary file, renamed over the output only when complete (and deleted on failure):
+    # no rollback journal, no syncs until then.
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -65536")
     return sqlite_utils.Database(conn), conn
 
 
@@ -753,6 +762,7 @@ def publish(
             counts = _full(db, conn, since, until, scope, progress)
             _finish(sdb, conn, db, scope, since, until, watermark, fts="create")
             conn.close()
+            _durable(partial)
             os.replace(partial, path)
         finally:
             partial.unlink(missing_ok=True)
@@ -990,6 +1000,7 @@ def _incremental(
         conn.execute("COMMIT")
         _finish(sdb, conn, db, scope, since, until, watermark, fts="keep")
         conn.close()
+        _durable(partial)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
