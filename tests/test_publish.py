@@ -47,6 +47,7 @@ HOSTILE_TITLE = (
     'onerror="window.__pwned=2">Rekognition engineer'
 )
 HOSTILE_TEXT = '=HYPERLINK("http://evil.invalid","x") uses Rekognition daily <b>bold</b>'
+FORMULA_TITLE = '=HYPERLINK("http://evil.invalid","Rekognition")'
 PHRASES = ("Rekognition", "computer vision", 'Rekog"nition', "100%", "vision OR NEAR(a b)")
 
 
@@ -95,6 +96,13 @@ def store(mongo_uri: str) -> Iterator[tuple[str, str]]:
                     "snapshot.description_text": HOSTILE_TEXT,
                 }
             },
+        )
+        formula = db.postings.find_one({"_id": {"$gt": hostile["_id"]}}, sort=[("_id", 1)])
+        assert formula is not None
+        db.postings.update_one({"_id": formula["_id"]}, {"$set": {"title": FORMULA_TITLE}})
+        db.posting_versions.update_many(
+            {"posting_id": formula["_id"]},
+            {"$set": {"snapshot.title": FORMULA_TITLE, "snapshot.description_text": HOSTILE_TEXT}},
         )
         yield mongo_uri, name
     finally:
@@ -231,6 +239,8 @@ def test_first_seen_equals_the_first_seen_command(
     assert got == expected
     if phrase == "Rekognition":
         assert any(row["title"] == HOSTILE_TITLE for row in got)
+        # A formula is neutralized in Datasette's CSV as in the command's.
+        assert any(row["title"] == "'" + FORMULA_TITLE for row in got)
 
 
 def test_open_on_equals_the_active_command(store: tuple[str, str], served: Served) -> None:
@@ -604,3 +614,19 @@ def test_stopping_serve_stops_datasette(published: Path, tmp_path: Path) -> None
     while _datasette_processes(copy) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _datasette_processes(copy) == []
+
+
+def test_streamed_csv_is_whole_and_formula_safe(served: Served, published: Path) -> None:
+    from jobtracker.research.output import starts_formula
+
+    text = served.get(f"/{served.database}/versions.csv", _stream="1", _size="max")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    count = sqlite3.connect(published).execute("SELECT count(*) FROM versions").fetchone()[0]
+    assert len(rows) == count
+    assert any(row["title"] == "'" + FORMULA_TITLE for row in rows)
+    assert not any(starts_formula(cell) for row in rows for cell in row.values() if cell)
+    texts = {row["version_id"]: row["description_text"] for row in rows}
+    conn = sqlite3.connect(published)
+    for vid, description in conn.execute("SELECT version_id, description_text FROM versions"):
+        if description and not starts_formula(description):
+            assert texts[vid] == description  # multi-line cells come through whole
