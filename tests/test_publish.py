@@ -205,10 +205,21 @@ def cli_rows(store: tuple[str, str], *argv: str) -> list[dict[str, str]]:
     ],
 )
 def test_jt_mentions_is_the_trend_regex(phrase: str, text: str) -> None:
-    from jobtracker.research.serve import mentions
+    from jobtracker.research.publish import version_cells
+    from jobtracker.research.serve import _MENTIONS, mentions
     from jobtracker.research.text import compile_phrase
 
-    assert mentions(phrase, None, "", text) == int(bool(compile_phrase(phrase).search(text)))
+    expected = int(bool(compile_phrase(phrase).search(text)))
+    assert mentions(phrase, None, "", text) == expected
+    # The canned queries' test in SQL (quick test, then the regex) on a published row.
+    row = version_cells({"_id": "x@v1", "posting_id": "x", "version": 1,
+                         "snapshot": {"title": "t", "description_text": text}})  # fmt: skip
+    conn = sqlite3.connect(":memory:")
+    register_functions(conn)
+    conn.execute(f"CREATE TABLE versions ({', '.join(row)})")
+    conn.execute(f"INSERT INTO versions VALUES ({', '.join('?' for _ in row)})", list(row.values()))
+    found = conn.execute(f"SELECT count(*) FROM versions v WHERE {_MENTIONS}", {"phrase": phrase})
+    assert found.fetchone()[0] == expected
 
 
 @pytest.mark.parametrize("phrase", PHRASES)

@@ -62,7 +62,7 @@ if TYPE_CHECKING:
 
 #: ``provenance.kind`` of a file written by ``jobtracker publish``.
 KIND = "jobtracker publish"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 BATCH = 2000
 #: Longest value whose diff is written (``'old' -> 'new'``); longer ones are diffed when shown.
 SHORT = 120
@@ -73,6 +73,10 @@ FTS_COLUMNS = (
     "basic_qualifications_text",
     "preferred_qualifications_text",
 )
+#: Non-ASCII characters that Python's case-insensitive regex matches with an ASCII letter but
+#: SQLite's ``lower()`` leaves as they are (every code point tried): dotted capital I, dotless
+#: i, long s, Kelvin sign. ``versions.unsure`` marks the versions whose texts hold one.
+UNSURE = frozenset("\u0130\u0131\u017f\u212a")
 #: Packages `publish` and `serve` need (requirements-research.txt).
 PUBLISH_PACKAGES = ("sqlite_utils",)
 
@@ -200,6 +204,7 @@ def posting_cells(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 def version_cells(doc: Mapping[str, Any]) -> dict[str, Any]:
     """A ``versions`` row (its timeline columns are filled by :func:`timeline_of`)."""
+    content = content_cells(doc.get("snapshot") or {})
     return {
         "version_id": doc["_id"],
         "posting_id": doc.get("posting_id"),
@@ -211,7 +216,8 @@ def version_cells(doc: Mapping[str, Any]) -> dict[str, Any]:
         "last_seen_at": timestamp(doc.get("last_seen_at")),
         "run_id": doc.get("run_id"),
         "changed_fields": _cell(doc.get("changed_fields"), "list"),
-        **content_cells(doc.get("snapshot") or {}),
+        **content,
+        "unsure": int(any(not UNSURE.isdisjoint(content[name] or "") for name in FTS_COLUMNS)),
     }
 
 
@@ -370,6 +376,7 @@ def _create(db: Any) -> None:
             "run_id": text,
             "changed_fields": text,
             **content,
+            "unsure": integer,
         },
         pk="version_id",
         foreign_keys=[("posting_id", "postings", "posting_id")],

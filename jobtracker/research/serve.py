@@ -90,16 +90,33 @@ def diff(field: str | None, old: str | None, new: str | None) -> str:
     return field_diff(str(field or ""), old or "", new or "")
 
 
+def quick_word(phrase: str | None) -> str:
+    """The longest word of an ASCII phrase, lowercased (``''`` for any other phrase): every
+    version that mentions the phrase holds it in its texts lowered by SQLite's ``lower()``
+    (ASCII only), unless its ``unsure`` column says a text holds one of
+    :data:`jobtracker.research.publish.UNSURE`."""
+    quick = _quick_test(str(phrase or ""))
+    return max(quick[0], key=len) if quick and quick[0] else ""
+
+
 def register_functions(conn: sqlite3.Connection) -> None:
-    """``jt_mentions(phrase, text, ...)`` and ``jt_diff(field, old, new)`` on a connection."""
+    """``jt_mentions(phrase, text, ...)``, ``jt_quick(phrase)`` and ``jt_diff(field, old,
+    new)`` on a connection."""
     conn.create_function("jt_mentions", -1, mentions, deterministic=True)
+    conn.create_function("jt_quick", 1, quick_word, deterministic=True)
     conn.create_function("jt_diff", 3, diff, deterministic=True)
 
 
 # -- queries -------------------------------------------------------------------------------------
 
+#: The phrase matching of ``jobtracker trend``: a quick test in SQL (the phrase's longest word
+#: in the lowered texts; SQLite passes no text to Python for the versions it rules out), then
+#: the regex (``jt_mentions``) on the others.
 _MENTIONS = (
-    "jt_mentions(:phrase, v.title, v.description_text, v.basic_qualifications_text, "
+    "(v.unsure = 1 OR instr(lower(coalesce(v.title, '') || char(10) || "
+    "coalesce(v.description_text, '') || char(10) || coalesce(v.basic_qualifications_text, '') "
+    "|| char(10) || coalesce(v.preferred_qualifications_text, '')), jt_quick(:phrase)) > 0) "
+    "AND jt_mentions(:phrase, v.title, v.description_text, v.basic_qualifications_text, "
     "v.preferred_qualifications_text)"
 )
 
@@ -236,6 +253,8 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "first_seen_at": "first sighting of this content (UTC)",
         "last_seen_at": "latest sighting of this content (UTC)",
         "description_text": "plain text of the description",
+        "unsure": "1 if a text holds İ, dotless i, long s or the Kelvin sign (the quick phrase "
+        "test in SQL does not apply to it)",
     },
     "segments": {
         "start": "first open day (UTC date) with this version current",
