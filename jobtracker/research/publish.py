@@ -841,7 +841,8 @@ def _finish(
     )
     conn.execute("COMMIT")
     _describe(sdb)
-    conn.execute("ANALYZE")
+    if fts == "create":  # a full publish; an increment keeps the statistics it had
+        conn.execute("ANALYZE")
 
 
 # -- incremental ---------------------------------------------------------------------------------
@@ -976,8 +977,6 @@ def _incremental(
                     )
                     rows.append(row)
                 writer.add("versions", rows)
-                writer.flush("postings")
-                writer.flush("versions")
                 conn.executemany(
                     "UPDATE versions SET counted = ?, current_from = ?, current_until = ? "
                     "WHERE version_id = ?",
