@@ -735,7 +735,6 @@ def _open(path: Path) -> tuple[Any, sqlite3.Connection]:
     # no rollback journal, no syncs until then.
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
-    conn.execute("PRAGMA cache_size = -65536")
     return sqlite_utils.Database(conn), conn
 
 
