@@ -89,6 +89,10 @@ FORBIDDEN = {
     "deploy": {"scrapy", "twisted", "playwright"},
     "cli": {"scrapy", "twisted", "playwright"},
 }  # fmt: skip
+#: Datasette and sqlite-utils (`jobtracker publish`, `serve`): research-side only, never on a
+#: crawl node.
+for _layer in ("package", "pure", "browser", "store", "crawl", "deploy"):
+    FORBIDDEN[_layer] |= {"datasette", "sqlite_utils", "datasette_dashboards"}
 #: The one place the package reaches the test world: `jobtracker sim|mongo|demo` in a checkout.
 JOBSIM_ALLOWED = {"jobtracker.cli"}
 

@@ -24,7 +24,15 @@ from jobtracker.research.timeline import FREQS
 FIELDS = ("title", "description", "qualifications")
 METRICS = {"while-open": "mentioned_while_open", "ever": "ever_mentioned"}
 #: What the research commands need beyond a crawl node's requirements (requirements-research.txt).
-RESEARCH_PACKAGES = ("pandas", "pyarrow", "matplotlib")
+RESEARCH_PACKAGES = (
+    "pandas",
+    "pyarrow",
+    "matplotlib",
+    "sqlite_utils",
+    "datasette",
+    "datasette_dashboards",
+    "datasette_auth_passwords",
+)
 TABLE_LIMIT = 50
 
 Handler = Callable[[argparse.Namespace], int]
@@ -454,6 +462,56 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _require(*packages: str) -> None:
+    """``ModuleNotFoundError`` (one line, exit 1) for the first research package missing."""
+    import importlib.util
+
+    for name in packages:
+        if importlib.util.find_spec(name) is None:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
+@_handler
+def run_publish(args: argparse.Namespace) -> int:
+    from jobtracker.research.publish import PUBLISH_PACKAGES, Busy, Scope, publish
+    from jobtracker.research.selection import VersionFilter
+
+    _require(*PUBLISH_PACKAGES)
+    since, until = _dates(args)
+    filters = _filters(args)
+    if args.incremental and (since or until or any(filters.values())):
+        raise BadInput("--incremental keeps the range and filters the file was published with")
+    keep = VersionFilter.build(**filters)
+    scope = Scope(
+        since=since,
+        until=until,
+        keep=keep,
+        filters={name: list(values or []) for name, values in filters.items() if values},
+    )
+    db = _connect(args)
+    try:
+        result = publish(db, args.output, scope=scope, incremental=args.incremental)
+    except Busy as exc:
+        print(f"jobtracker publish: error: {exc}", file=sys.stderr)
+        return 1
+    what = "Brought up to date" if result.incremental else "Wrote"
+    print(
+        f"{what} {result.path}: {result.postings:,} postings, {result.versions:,} versions, "
+        f"{result.segments:,} segments, {result.runs:,} runs in {result.seconds:.1f} s"
+    )
+    return 0
+
+
+@_handler
+def run_serve(args: argparse.Namespace) -> int:
+    from jobtracker.research.serve import SERVE_PACKAGES, serve
+
+    _require(*SERVE_PACKAGES)
+    if not 0 < args.port < 65536:
+        raise BadInput(f"--port {args.port} is not a port number")
+    return serve(args.file, host=args.host, port=args.port, password_hash=args.password_hash)
+
+
 # -- parsers ---------------------------------------------------------------------------------
 
 
@@ -665,3 +723,52 @@ def register(subparsers: Any) -> None:
     run.add_argument("--since", metavar="YYYY-MM-DD", help="runs started on or after this day")
     run.add_argument("--until", metavar="YYYY-MM-DD", help="runs started on or before this day")
     run.set_defaults(func=run_runs)
+
+    pub = subparsers.add_parser(
+        "publish",
+        parents=[p["dates"], p["filters"], p["db"]],
+        formatter_class=fmt,
+        help="write the history as one SQLite file (full-text search) for Datasette",
+        description=(
+            "Write the posting history as one SQLite file: postings, versions (with the days\n"
+            "each was current and full-text search over title, description and\n"
+            "qualifications), what changed between versions, open segments, weeks, runs and\n"
+            "a provenance table. --since/--until and the filters keep the days whose\n"
+            "then-current version matches. The file is replaced atomically. --incremental\n"
+            "brings an existing file up to date with what the store observed since it was\n"
+            "written. `jobtracker serve FILE.db` browses it. See docs/publish.md."
+        ),
+        epilog="example: jobtracker publish -o jobtracker.db && jobtracker serve jobtracker.db",
+    )
+    pub.add_argument("--output", "-o", required=True, metavar="FILE.db", help="file to write")
+    pub.add_argument(
+        "--incremental",
+        action="store_true",
+        help="bring an existing published file up to date instead of writing it anew",
+    )
+    pub.set_defaults(func=run_publish)
+
+    srv = subparsers.add_parser(
+        "serve",
+        formatter_class=fmt,
+        help="browse a published file in Datasette (read-only), with a dashboard",
+        description=(
+            "Run Datasette over a file written by `jobtracker publish`: read-only and\n"
+            "immutable, with descriptions, canned queries (trend_by_country, first_seen,\n"
+            "open_on, posting_history) and a dashboard at /-/dashboards/jobtracker.\n"
+            "Listens on 127.0.0.1; another --host needs --password-hash (make one with\n"
+            "`datasette hash-password`; log in as root at /-/login)."
+        ),
+        epilog="example: jobtracker serve jobtracker.db --port 8001",
+    )
+    srv.add_argument("file", metavar="FILE.db", help="a file written by `jobtracker publish`")
+    srv.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    srv.add_argument("--port", type=int, default=8001, help="port (default: 8001)")
+    srv.add_argument(
+        "--password-hash",
+        metavar="HASH",
+        help="require this password (a `datasette hash-password` hash) on every page",
+    )
+    srv.set_defaults(func=run_serve)

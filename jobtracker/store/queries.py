@@ -249,6 +249,47 @@ def iter_versions(db: Database, projection: Projection = None) -> Iterator[dict]
     )
 
 
+def latest_observation(db: Database) -> datetime | None:
+    """The latest observation of any posting (``observed_at``, else ``last_seen_at``): the
+    watermark of a published file."""
+    latest = None
+    for name in ("observed_at", "last_seen_at"):
+        doc = db[POSTINGS].find_one({name: {"$ne": None}}, {name: 1}, sort=[(name, DESCENDING)])
+        if doc is not None and doc.get(name) is not None:
+            latest = doc[name] if latest is None else max(latest, doc[name])
+    return latest
+
+
+def postings_observed_since(
+    db: Database, moment: datetime, projection: Projection = None
+) -> Iterator[dict]:
+    """Postings observed (seen, missed, closed) at or after ``moment``, sorted by ``_id``."""
+    query = {"$or": [{"observed_at": {"$gte": moment}}, {"last_seen_at": {"$gte": moment}}]}
+    return db[POSTINGS].find(query, projection, sort=[("_id", ASCENDING)], batch_size=TEXT_BATCH)
+
+
+def versions_first_seen_since(
+    db: Database, moment: datetime, projection: Projection = None
+) -> Iterator[dict]:
+    """Versions first seen at or after ``moment`` (indexed), sorted by ``(posting_id, version)``."""
+    return db[VERSIONS].find(
+        {"first_seen_at": {"$gte": moment}},
+        projection,
+        sort=[("posting_id", ASCENDING), ("version", ASCENDING)],
+        batch_size=TEXT_BATCH,
+    )
+
+
+def versions_of_postings(
+    db: Database, posting_ids: Iterable[str], projection: Projection = None
+) -> list[dict]:
+    """Every version of the given postings."""
+    out: list[dict] = []
+    for chunk in _chunks(posting_ids):
+        out.extend(db[VERSIONS].find({"posting_id": {"$in": chunk}}, projection))
+    return out
+
+
 def iter_runs(db: Database) -> Iterator[dict]:
     """Runs sorted by start time (streamed)."""
     return db[RUNS].find({}, sort=[("started_at", ASCENDING)], batch_size=BATCH)
@@ -263,14 +304,18 @@ __all__ = [
     "iter_postings",
     "iter_runs",
     "iter_versions",
+    "latest_observation",
     "mention_filter",
     "mentioning_versions",
     "observed_bounds",
     "open_between_filter",
     "open_database",
+    "postings_observed_since",
     "postings_open_between",
     "recent_runs",
     "version_ids",
     "versions_current_between",
+    "versions_first_seen_since",
     "versions_of_posting",
+    "versions_of_postings",
 ]

@@ -1,0 +1,1 @@
+"""Datasette plugins of ``jobtracker serve`` (loaded with ``--plugins-dir`` this folder)."""
