@@ -1,4 +1,4 @@
-"""Downloader and spider middlewares."""
+"""Downloader and spider middlewares, and the downloader that keeps the per-domain cap."""
 
 from __future__ import annotations
 
@@ -6,10 +6,17 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
 
+from scrapy.core.downloader import Downloader, Slot
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
+
+if TYPE_CHECKING:
+    from collections.abc import Coroutine
+
+    from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
@@ -77,3 +84,23 @@ class UrlLengthAccountingMiddleware(UrlLengthMiddleware):
                 f"URLLENGTH_LIMIT={self.maxlength}",
             )
         return processed
+
+
+class CappedDownloader(Downloader):
+    """Scrapy's downloader, with ``CONCURRENT_REQUESTS_PER_DOMAIN`` holding when
+    ``DOWNLOAD_DELAY`` is 0 (the ``DOWNLOADER`` setting).
+
+    Scrapy 2.19's ``Downloader._process_queue`` sends queued requests while
+    ``slot.free_transfer_slots() > 0``, but a request counts as transferring only once the task
+    that downloads it first runs (``_download``, scheduled with ``loop.create_task``): the loop
+    therefore empties the whole slot queue at once, up to ``CONCURRENT_REQUESTS``. With a delay
+    it sends one request per call and the cap holds. Here a request takes its transfer slot
+    when it leaves the queue (``_download`` adds it again and frees it when done), so the cap
+    holds with any delay (docs/crawling.md; ``tests/test_concurrency_cap.py``).
+    """
+
+    def _wait_for_download(
+        self, slot: Slot, request: Request, queue_dfd: Deferred[Response]
+    ) -> Coroutine[Any, Any, None]:
+        slot.transferring.add(request)
+        return super()._wait_for_download(slot, request, queue_dfd)

@@ -30,6 +30,9 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# Scrapy 2.19 sends a whole slot queue at once when DOWNLOAD_DELAY is 0, exceeding
+# CONCURRENT_REQUESTS_PER_DOMAIN; this downloader keeps the cap (docs/crawling.md).
+DOWNLOADER = "jobtracker.middlewares.CappedDownloader"
 DOWNLOAD_TIMEOUT = 60
 # amazon.jobs answers 400/403 to clients without a browser-like User-Agent. The crawl sends
 # JOBTRACKER_USER_AGENT, then JOBTRACKER_USER_AGENT_SUFFIX (who crawls; "" drops it); both are
