@@ -134,6 +134,9 @@ EXTENSIONS = {
 }
 JOBTRACKER_SUMMARY_FILE = None  # also write the crawl summary as JSON to this path
 FEED_EXPORT_ENCODING = "utf-8"
+# The feed writes each text once (the cleaned text; the HTML stays in the store's snapshots):
+# True (-s JOBTRACKER_FEED_RAW=1) also writes the HTML fields in `raw` (docs/crawling.md).
+JOBTRACKER_FEED_RAW = False
 FEED_EXPORTERS = {
     "jsonlines": "jobtracker.exporters.PostingJsonLinesExporter",
     "jsonl": "jobtracker.exporters.PostingJsonLinesExporter",
