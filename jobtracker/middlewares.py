@@ -1,4 +1,5 @@
-"""Downloader and spider middlewares, and the downloader that keeps the per-domain cap."""
+"""Downloader and spider middlewares, the downloader that keeps the per-domain cap, and the log
+formatter that writes no per-posting record nobody reads."""
 
 from __future__ import annotations
 
@@ -11,12 +12,17 @@ from typing import TYPE_CHECKING, Any
 from scrapy.core.downloader import Downloader, Slot
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Request, Response
+from scrapy.logformatter import LogFormatter, LogFormatterResult
 from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
+    from typing import Self
 
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
     from twisted.internet.defer import Deferred
+    from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
 
@@ -104,3 +110,29 @@ class CappedDownloader(Downloader):
     ) -> Coroutine[Any, Any, None]:
         slot.transferring.add(request)
         return super()._wait_for_download(slot, request, queue_dfd)
+
+
+class QuietLogFormatter(LogFormatter):
+    """Scrapy's log formatter, without the per-posting "Scraped from" record unless the crawl
+    logs at DEBUG (the ``LOGFORMATTER`` setting).
+
+    Scrapy builds that DEBUG record (a ``LogRecord`` with the whole item) for every item and
+    the handler then drops it at any other ``LOG_LEVEL``: about 5% of a crawl's CPU for 22,000
+    postings. Returning None skips it (Scrapy's documented way to silence one message)."""
+
+    def __init__(self, *, debug: bool = False) -> None:
+        super().__init__()
+        self.debug = debug
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        level = crawler.settings.get("LOG_LEVEL") or "DEBUG"
+        numeric = logging.getLevelName(level) if isinstance(level, str) else level
+        return cls(debug=not isinstance(numeric, int) or numeric <= logging.DEBUG)
+
+    def scraped(
+        self, item: Any, response: Response | Failure | None, spider: Spider
+    ) -> LogFormatterResult | None:
+        if not self.debug:
+            return None
+        return super().scraped(item, response, spider)

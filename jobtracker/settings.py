@@ -132,6 +132,7 @@ EXTENSIONS = {
     "jobtracker.extensions.CrawlRunExtension": 500,  # the run: id, clock, ledger, summary
     "jobtracker.extensions.RemoteControlFiles": 1,
 }
+LOGFORMATTER = "jobtracker.middlewares.QuietLogFormatter"  # no per-posting record but at DEBUG
 JOBTRACKER_SUMMARY_FILE = None  # also write the crawl summary as JSON to this path
 FEED_EXPORT_ENCODING = "utf-8"
 # The feed writes each text once (the cleaned text; the HTML stays in the store's snapshots):
