@@ -340,7 +340,7 @@ def report_crawl(truth: list[dict], seed: int, result: dict[str, Any]) -> None:
     postings = stats["jobtracker/postings/unique"] or 0
     partitions = result["summary"]["partitions"]
     print(f"Full crawl of the simulated board ({len(truth)} live postings, seed {seed}),")
-    print("loopback, politeness off (no AutoThrottle, no delay, 16 concurrent requests):")
+    print(f"loopback, politeness off (no AutoThrottle, no delay, {CAP} requests at a time):")
     print(f"  postings collected    {postings} ({'all' if postings == len(truth) else 'NOT all'})")
     print(f"  partitions complete   {sum(p['complete'] for p in partitions)}/{len(partitions)}")
     print(
