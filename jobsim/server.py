@@ -58,6 +58,47 @@ _STATUS_PAGE = (
 )
 
 
+class InFlight:
+    """Requests of the site being answered at this instant (``/_sim/`` controls are not the
+    site's): the most at once since the last reset, and the seconds during which at least one
+    was (the simulator's busy time: no client can fetch the same pages in less wall time than
+    the server takes to answer them)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.now = 0
+        self.max = 0
+        self.busy_seconds = 0.0
+        self._busy_since = 0.0
+
+    def enter(self) -> None:
+        with self._lock:
+            if self.now == 0:
+                self._busy_since = time.perf_counter()
+            self.now += 1
+            self.max = max(self.max, self.now)
+
+    def leave(self) -> None:
+        with self._lock:
+            self.now -= 1
+            if self.now == 0:
+                self.busy_seconds += time.perf_counter() - self._busy_since
+
+    def reset(self) -> None:
+        """Zero the maximum and the busy time (requests being answered stay counted)."""
+        with self._lock:
+            self.max = self.now
+            self.busy_seconds = 0.0
+            self._busy_since = time.perf_counter()
+
+    def state(self) -> dict[str, Any]:
+        with self._lock:
+            busy = self.busy_seconds
+            if self.now:
+                busy += time.perf_counter() - self._busy_since
+            return {"now": self.now, "max": self.max, "busy_seconds": round(busy, 4)}
+
+
 class ControlError(ValueError):
     """A bad ``/_sim/control`` or ``/_sim/truth`` request (answered 400)."""
 
@@ -83,6 +124,7 @@ class SimServer:
         self._board_lock = threading.Lock()
         self.faults = FaultInjector(_fault_config(faults))
         self.requests: Counter[str] = Counter()
+        self.in_flight = InFlight()
         self._served: dict[tuple[Any, ...], tuple[Board, Board]] = {}
         self.httpd = _HTTPServer((host, port), _Handler)
         self.httpd.sim = self
@@ -242,6 +284,7 @@ class SimServer:
             "visible": len(self.served_board()),
             "faults": self.faults.config.model_dump(),
             "requests": dict(self.requests),
+            "in_flight": self.in_flight.state(),
             "injected": dict(self.faults.injected),
             "hourly": self.hourly.state(),
         }
@@ -277,6 +320,7 @@ class SimServer:
             self.hourly.reset_counters()
             with self._lock:
                 self.requests.clear()
+            self.in_flight.reset()
         return self.state()
 
     def count(self, kind: str) -> None:
@@ -405,6 +449,17 @@ class _Handler(SimRequestHandler):
         self._send(status, dumps(obj), JSON_TYPE)
 
     def do_GET(self) -> None:
+        if self.path.startswith("/_sim/"):
+            self._answer_get()
+            return
+        in_flight = self.server.sim.in_flight
+        in_flight.enter()
+        try:
+            self._answer_get()
+        finally:
+            in_flight.leave()
+
+    def _answer_get(self) -> None:
         sim = self.server.sim
         parts = urlsplit(self.path)
         path = parts.path

@@ -90,9 +90,49 @@ class ValidatePostingPipeline(_ItemPipeline):
         return item
 
 
+class TextCache:
+    """:func:`html_to_text` once per distinct HTML text of one field.
+
+    Real boards repeat their qualifications (on the simulated 22,000-posting board, a quarter of
+    the basic and a sixth of the preferred qualifications are a text already seen among the
+    last 1,024), never their descriptions: a field whose first ``trial`` texts repeat less than
+    ``min_hit_rate`` stops caching (and frees its texts). Oldest entries go first."""
+
+    def __init__(self, size: int = 1024, trial: int = 2000, min_hit_rate: float = 0.05) -> None:
+        self.size = size
+        self.trial = trial
+        self.min_hit_rate = min_hit_rate
+        self.texts: dict[str, str] = {}
+        self.lookups = 0
+        self.hits = 0
+        self.enabled = True
+
+    def text(self, html_text: object) -> str:
+        if not self.enabled or not isinstance(html_text, str):
+            return html_to_text(html_text)
+        self.lookups += 1
+        text = self.texts.get(html_text)
+        if text is not None:
+            self.hits += 1
+            return text
+        text = html_to_text(html_text)
+        if len(self.texts) >= self.size:
+            del self.texts[next(iter(self.texts))]
+        self.texts[html_text] = text
+        if self.lookups == self.trial and self.hits < self.min_hit_rate * self.trial:
+            self.enabled = False
+            self.texts = {}
+        return text
+
+
 class CleanTextPipeline(_ItemPipeline):
-    """HTML description and qualifications -> plain text (the HTML stays in ``raw``); the title
-    and Amazon's labels without control characters (``raw`` keeps them as served)."""
+    """HTML description and qualifications -> plain text (the HTML stays in ``raw``), each
+    distinct text cleaned once (:class:`TextCache`); the title and Amazon's labels without
+    control characters (``raw`` keeps them as served)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.caches: dict[tuple[str, str], TextCache] = {}
 
     def process_item(self, item: JobPosting) -> JobPosting:
         raw = item.raw
@@ -100,7 +140,10 @@ class CleanTextPipeline(_ItemPipeline):
         item.title = clean_title(item.title)
         item.labels = source.labels(raw)
         for name, html_field in source.html_fields.items():
-            setattr(item, name, html_to_text(raw.get(html_field)))
+            cache = self.caches.get((item.source, name))
+            if cache is None:
+                cache = self.caches[item.source, name] = TextCache()
+            setattr(item, name, cache.text(raw.get(html_field)))
         return item
 
 

@@ -31,6 +31,9 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# Scrapy 2.19 sends a whole slot queue at once when DOWNLOAD_DELAY is 0, exceeding
+# CONCURRENT_REQUESTS_PER_DOMAIN; this downloader keeps the cap (docs/crawling.md).
+DOWNLOADER = "jobtracker.middlewares.CappedDownloader"
 DOWNLOAD_TIMEOUT = 60
 # amazon.jobs answers 400/403 to clients without a browser-like User-Agent. The crawl sends
 # JOBTRACKER_USER_AGENT, then JOBTRACKER_USER_AGENT_SUFFIX (who crawls; "" drops it); both are
@@ -135,8 +138,12 @@ EXTENSIONS = {
 JOBTRACKER_NOTIFY = os.environ.get("JOBTRACKER_NOTIFY", "")
 # "1": also a short note for every complete run.
 JOBTRACKER_NOTIFY_EVERY_RUN = os.environ.get("JOBTRACKER_NOTIFY_EVERY_RUN", "0")
+LOGFORMATTER = "jobtracker.middlewares.QuietLogFormatter"  # no per-posting record but at DEBUG
 JOBTRACKER_SUMMARY_FILE = None  # also write the crawl summary as JSON to this path
 FEED_EXPORT_ENCODING = "utf-8"
+# The feed writes each text once (the cleaned text; the HTML stays in the store's snapshots):
+# True (-s JOBTRACKER_FEED_RAW=1) also writes the HTML fields in `raw` (docs/crawling.md).
+JOBTRACKER_FEED_RAW = False
 FEED_EXPORTERS = {
     "jsonlines": "jobtracker.exporters.PostingJsonLinesExporter",
     "jsonl": "jobtracker.exporters.PostingJsonLinesExporter",

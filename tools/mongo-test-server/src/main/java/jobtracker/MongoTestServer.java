@@ -7,7 +7,6 @@ import java.util.concurrent.CountDownLatch;
 
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.MongoVersion;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 
 /**
  * In-memory MongoDB wire-protocol server for jobtracker's tests and demos.
@@ -17,7 +16,8 @@ import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
  * {@code LISTENING <host>:<port>} to stdout and serves until killed; SIGTERM/SIGINT shut it down
  * cleanly. With {@code --exit-on-stdin-eof} it also exits when its stdin closes, so a server
  * started by a test process (stdin = a pipe) dies with that process even if it is SIGKILLed.
- * All data lives in memory only.
+ * All data lives in memory only. The command {@code {jobtrackerScanStats: 1}} reports the
+ * collection scans it made ({@link CountingBackend}).
  */
 public final class MongoTestServer {
 
@@ -66,7 +66,7 @@ public final class MongoTestServer {
             }
         }
 
-        MongoServer server = new MongoServer(new MemoryBackend().version(MONGO_7_0));
+        MongoServer server = new MongoServer(new CountingBackend().version(MONGO_7_0));
         try {
             server.bind(host, port);
         } catch (Exception e) { // Netty rethrows checked exceptions such as BindException unchecked
