@@ -28,6 +28,7 @@ LAYERS = {
     "jobtracker.plan_discovery": "pure",
     "jobtracker.site_status": "pure",
     "jobtracker.derived": "pure",
+    "jobtracker.archive": "pure",
     # the hourly sites' pages in a browser (Playwright, no Scrapy): the spider's and the probe's
     "jobtracker.browser": "browser",
     # all pymongo code
