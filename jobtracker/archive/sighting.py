@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobtracker.archive.page import PARSER_NAME, PARSER_VERSION, ParsedPage
+from jobtracker.archive.page import (
+    PARSER_NAME,
+    PARSER_VERSION,
+    ParsedPage,
+    Rejection,
+    parse_job_page,
+)
 from jobtracker.normalize import (
     NORMALIZER_VERSION,
     classify_role,
@@ -48,3 +54,21 @@ def normalized_fields(page: ParsedPage) -> dict[str, Any]:
         "role_family": classify_role(None, None, None, title).as_dict(),
         "parser": parser_stamp(),
     }
+
+
+def judge_payload(
+    *,
+    posting_id: str,
+    status: int,
+    payload: bytes,
+    content_type: str | None,
+) -> dict[str, Any] | Rejection:
+    """A fetched capture's payload: the sighting's parsed, normalized fields, or why it is not
+    a sighting (the archived status first: only a 200 page can be one)."""
+    if status != 200:
+        return Rejection(f"archived_{status}")
+    expected = posting_id.rsplit(":", 1)[-1]
+    parsed = parse_job_page(payload, expected_id=expected, content_type=content_type)
+    if isinstance(parsed, Rejection):
+        return parsed
+    return normalized_fields(parsed)
