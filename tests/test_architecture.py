@@ -39,6 +39,7 @@ LAYERS = {
     "jobtracker.pipelines": "crawl",
     "jobtracker.extensions": "crawl",
     "jobtracker.middlewares": "crawl",
+    "jobtracker.archive_crawl": "crawl",
     "jobtracker.exporters": "crawl",
     "jobtracker.commands": "crawl",
     # reading the store
@@ -49,6 +50,7 @@ LAYERS = {
     "jobtracker.probe_hourly": "deploy",
     # the command line
     "jobtracker.cli": "cli",
+    "jobtracker.backfill": "cli",
     "jobtracker.__main__": "cli",
 }
 #: Which layers each layer may import (its own included).

@@ -106,19 +106,25 @@ class ArchiveStore:
         self.db[CURSORS].update_one(
             {"_id": f"{archive}|{listing}"},
             {
-                "$set": {"archive": archive, "listing": listing, "next": next_key,
-                         "done": done, "updated_at": now},
+                "$set": {
+                    "archive": archive,
+                    "listing": listing,
+                    "next": next_key,
+                    "done": done,
+                    "updated_at": now,
+                },
                 "$inc": {f"counts.{name}": value for name, value in counts.items()}
                 | {"counts.pages": 1},
             },
             upsert=True,
-        )  # fmt: skip
+        )
         return new
 
     # -- the fetch queue -------------------------------------------------------------------
 
-    def pending(self, archive: str, *, start: datetime | None, end: datetime | None
-                ) -> Iterator[Capture]:  # fmt: skip
+    def pending(
+        self, archive: str, *, start: datetime | None, end: datetime | None
+    ) -> Iterator[Capture]:
         """Captures still to fetch, oldest first."""
         query: dict[str, Any] = {"archive": archive, "state": LISTED, "posting_id": {"$ne": None}}
         window = {}
@@ -177,21 +183,37 @@ class ArchiveStore:
     ) -> None:
         self.db[CAPTURES].update_one(
             {"_id": capture.key},
-            {"$set": {"state": state, "reason": reason, "detail": detail or None, "kept": kept,
-                      "sha256": sha256, "fetched_at": now}},
-        )  # fmt: skip
+            {
+                "$set": {
+                    "state": state,
+                    "reason": reason,
+                    "detail": detail or None,
+                    "kept": kept,
+                    "sha256": sha256,
+                    "fetched_at": now,
+                }
+            },
+        )
 
     # -- runs ------------------------------------------------------------------------------
 
-    def start_run(self, run_id: str, archive: str, *, now: datetime, window: dict[str, Any]
-                  ) -> None:  # fmt: skip
+    def start_run(
+        self, run_id: str, archive: str, *, now: datetime, window: dict[str, Any]
+    ) -> None:
         self.db[ARCHIVE_RUNS].insert_one(
-            {"_id": run_id, "archive": archive, "started_at": now, "finished_at": None,
-             "window": window, "reason": None}
-        )  # fmt: skip
+            {
+                "_id": run_id,
+                "archive": archive,
+                "started_at": now,
+                "finished_at": None,
+                "window": window,
+                "reason": None,
+            }
+        )
 
-    def finish_run(self, run_id: str, *, now: datetime, reason: str, detail: str | None,
-                   counts: dict[str, Any]) -> None:  # fmt: skip
+    def finish_run(
+        self, run_id: str, *, now: datetime, reason: str, detail: str | None, counts: dict[str, Any]
+    ) -> None:
         self.db[ARCHIVE_RUNS].update_one(
             {"_id": run_id},
             {"$set": {"finished_at": now, "reason": reason, "detail": detail, "counts": counts}},
@@ -227,9 +249,15 @@ def archive_status(db: Database) -> dict[str, dict[str, Any]]:
     and the last run (when it stopped and why)."""
     result: dict[str, dict[str, Any]] = {}
     for row in db[CAPTURES].aggregate(
-        [{"$group": {"_id": {"archive": "$archive", "state": "$state", "reason": "$reason"},
-                     "n": {"$sum": 1}}}]
-    ):  # fmt: skip
+        [
+            {
+                "$group": {
+                    "_id": {"archive": "$archive", "state": "$state", "reason": "$reason"},
+                    "n": {"$sum": 1},
+                }
+            }
+        ]
+    ):
         key = row["_id"]
         entry = result.setdefault(key["archive"], _empty_status())
         entry["listed"] += row["n"]
@@ -242,9 +270,16 @@ def archive_status(db: Database) -> dict[str, dict[str, Any]]:
         elif key["state"] == FAILED:
             entry["failed"] += row["n"]
     for row in db[SIGHTINGS].aggregate(
-        [{"$group": {"_id": "$archive", "n": {"$sum": 1},
-                     "postings": {"$addToSet": "$posting_id"}}}]
-    ):  # fmt: skip
+        [
+            {
+                "$group": {
+                    "_id": "$archive",
+                    "n": {"$sum": 1},
+                    "postings": {"$addToSet": "$posting_id"},
+                }
+            }
+        ]
+    ):
         entry = result.setdefault(row["_id"], _empty_status())
         entry["sightings"] = row["n"]
         entry["postings"] = len(row["postings"])
@@ -263,8 +298,16 @@ def archive_status(db: Database) -> dict[str, dict[str, Any]]:
 
 
 def _empty_status() -> dict[str, Any]:
-    return {"listed": 0, "fetched": 0, "sightings": 0, "postings": 0, "rejected": Counter(),
-            "failed": 0, "left": 0, "last_run": None}  # fmt: skip
+    return {
+        "listed": 0,
+        "fetched": 0,
+        "sightings": 0,
+        "postings": 0,
+        "rejected": Counter(),
+        "failed": 0,
+        "left": 0,
+        "last_run": None,
+    }
 
 
 #: The archive collections' invariants, checked by `jobtracker verify` (docs/store.md).
@@ -299,10 +342,14 @@ def check_archive(db: Database) -> dict[str, tuple[int, list[str]]]:
         ):
             add("archive_sightings", doc["_id"])
     for doc in db[CAPTURES].find(
-        {"$or": [{"state": {"$nin": list(STATES)}},
-                 {"state": {"$in": [REJECTED, FAILED]}, "reason": None}]},
+        {
+            "$or": [
+                {"state": {"$nin": list(STATES)}},
+                {"state": {"$in": [REJECTED, FAILED]}, "reason": None},
+            ]
+        },
         {"_id": 1},
-    ):  # fmt: skip
+    ):
         add("archive_captures", doc["_id"])
     for key in sorted(sighted - with_sighting):
         add("archive_captures", key)
@@ -311,10 +358,13 @@ def check_archive(db: Database) -> dict[str, tuple[int, list[str]]]:
 
 def counts_by_state(db: Database, archive: str) -> Counter[str]:
     return Counter(
-        {row["_id"]: row["n"] for row in db[CAPTURES].aggregate(
-            [{"$match": {"archive": archive}}, {"$group": {"_id": "$state", "n": {"$sum": 1}}}]
-        )}
-    )  # fmt: skip
+        {
+            row["_id"]: row["n"]
+            for row in db[CAPTURES].aggregate(
+                [{"$match": {"archive": archive}}, {"$group": {"_id": "$state", "n": {"$sum": 1}}}]
+            )
+        }
+    )
 
 
 def sighting_document(
@@ -368,3 +418,78 @@ def settled_keys(db: Database, keys: list[str]) -> set[str]:
         doc["_id"]
         for doc in db[CAPTURES].find({"_id": {"$in": keys}, "state": {"$ne": LISTED}}, {"_id": 1})
     }
+
+
+def reparse_store(
+    db: Database, directory: str, *, now: datetime, dry_run: bool = False
+) -> dict[str, Any]:
+    """Parse every kept payload again with today's parser and rules (no request): a capture
+    may become a sighting or stop being one; sightings get today's fields. Returns counts."""
+    from jobtracker.archive.page import Rejection
+    from jobtracker.archive.sighting import judge_payload
+    from jobtracker.archive.warc import KeptRecord, WarcError, read_kept, sha256_hex
+
+    store = ArchiveStore(db)
+    counts: Counter[str] = Counter()
+    for capture, kept in store.kept_captures():
+        counts["examined"] += 1
+        previous = db[CAPTURES].find_one({"_id": capture.key}, {"state": 1, "reason": 1}) or {}
+        if previous.get("reason") not in (None, *PARSE_REASONS):
+            counts["unchanged_fetch_rejection"] += 1  # a redirect, a memento mismatch, ...
+            continue
+        try:
+            record = read_kept(directory, KeptRecord(kept["file"], kept["offset"], kept["length"]))
+        except (OSError, WarcError) as exc:
+            counts["missing_payload"] += 1
+            counts[f"missing_payload:{exc.__class__.__name__}"] += 1
+            continue
+        outcome = judge_payload(
+            posting_id=posting_id_of(capture.original) or "",
+            status=record.status,
+            payload=record.payload,
+            content_type=record.content_type,
+        )
+        before = previous.get("state")
+        if isinstance(outcome, Rejection):
+            counts[f"rejected:{outcome.reason}"] += 1
+            if before == SIGHTED:
+                counts["sighting_to_rejected"] += 1
+            if not dry_run:
+                store.record_rejection(
+                    capture,
+                    outcome.reason,
+                    outcome.detail,
+                    kept=kept,
+                    sha256=sha256_hex(record.payload),
+                    now=now,
+                )
+            continue
+        counts["sightings"] += 1
+        if before != SIGHTED:
+            counts["rejected_to_sighting"] += 1
+        if dry_run:
+            continue
+        old = db[SIGHTINGS].find_one({"_id": capture.key}, {"replay_url": 1, "run_id": 1}) or {}
+        document = sighting_document(
+            capture,
+            outcome,
+            sha256=sha256_hex(record.payload),
+            kept=kept,
+            replay_url=old.get("replay_url"),
+            run_id=old.get("run_id") or "reparse",
+            fetched_at=now,
+            truncated=record.truncated,
+        )
+        store.record_sighting(capture, document, kept, now=now)
+    return dict(counts)
+
+
+#: Rejections a parser decides (a reparse may change them); the others are the fetch's.
+PARSE_REASONS = (
+    "unparsed",
+    "no_job_id",
+    "id_mismatch",
+    "not_html",
+    "no_longer_available",
+    "search_page",
+)
