@@ -3,7 +3,8 @@
 - ``serve``: the simulated www.amazon.jobs and hourly-jobs sites over HTTP (``make sim``);
 - ``truth``: the ground truth of a simulated day as JSON Lines;
 - ``mongo``: the MongoDB test server (:mod:`jobsim.mongo_test_server`; ``make mongo``);
-- ``demo``: the whole product offline (:mod:`jobsim.demo`; ``make demo``).
+- ``demo``: the whole product offline (:mod:`jobsim.demo`; ``make demo``);
+- ``archive serve``: the simulated web archives (:mod:`jobsim.archive`; docs/simulator_archive.md).
 
 ``jobtracker sim``, ``jobtracker mongo`` and ``jobtracker demo`` call :func:`main` when this
 package is importable (a checkout); the shipped ``jobtracker`` never imports it otherwise.
@@ -82,6 +83,34 @@ def _world_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _years(text: str) -> tuple[int, int]:
+    first, _, last = text.partition("-")
+    try:
+        years = (int(first), int(last or first))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not FIRST-LAST years: {text!r}") from None
+    if not 2000 <= years[0] <= years[1] <= 2030:
+        raise argparse.ArgumentTypeError(f"years must be FIRST-LAST within 2000-2030, got {text!r}")
+    return years
+
+
+def _archive_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=int, default=1, help="archive seed (default: 1)")
+    p.add_argument(
+        "--captures",
+        type=_int_in(50, 1_000_000),
+        default=3000,
+        help="number of captures over both archives (default: 3000; the bench uses 50000)",
+    )
+    p.add_argument(
+        "--years",
+        type=_years,
+        default=(2018, 2026),
+        metavar="FIRST-LAST",
+        help="years the captures span (default: 2018-2026)",
+    )
+
+
 def build_parser(prog: str = "python -m jobsim") -> argparse.ArgumentParser:
     """The ``serve``, ``truth``, ``mongo`` and ``demo`` subcommands."""
     parser = argparse.ArgumentParser(
@@ -89,7 +118,9 @@ def build_parser(prog: str = "python -m jobsim") -> argparse.ArgumentParser:
         description="The test world of jobtracker: the offline simulator of www.amazon.jobs "
         "and the hourly-jobs sites, the MongoDB test server and the offline demo.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{serve,truth,mongo,demo}", required=True)
+    sub = parser.add_subparsers(
+        dest="command", metavar="{serve,truth,mongo,demo,archive}", required=True
+    )
 
     serve = sub.add_parser(
         "serve",
@@ -153,6 +184,19 @@ def build_parser(prog: str = "python -m jobsim") -> argparse.ArgumentParser:
         help="add the full job object as served, under 'job' ('card' for amazon_hourly)",
     )
     truth.add_argument(
+        "--archive",
+        action="store_true",
+        help="print the simulated web archive's valid sightings (JSON array) instead; "
+        "takes --archive-seed, --captures, --years",
+    )
+    truth.add_argument("--archive-seed", type=int, default=1, help="archive seed (default: 1)")
+    truth.add_argument(
+        "--captures", type=_int_in(50, 1_000_000), default=3000, help="archive captures"
+    )
+    truth.add_argument(
+        "--years", type=_years, default=(2018, 2026), metavar="FIRST-LAST", help="archive years"
+    )
+    truth.add_argument(
         "--source",
         choices=["amazon_jobs", "amazon_hourly"],
         default="amazon_jobs",
@@ -180,6 +224,26 @@ def build_parser(prog: str = "python -m jobsim") -> argparse.ArgumentParser:
         ),
     )
     add_demo_arguments(demo)
+
+    archive = sub.add_parser(
+        "archive",
+        help="the simulated web archives (Wayback Machine, Common Crawl)",
+        description="The simulated web archives of the simulated board "
+        "(docs/simulator_archive.md).",
+    )
+    archive_sub = archive.add_subparsers(dest="archive_command", metavar="{serve}", required=True)
+    aserve = archive_sub.add_parser(
+        "serve",
+        help="serve the simulated archives over HTTP",
+        description="Serve the simulated Wayback Machine and Common Crawl until interrupted. "
+        'Prints one JSON line {"wayback": URL, "cc_index": URL, "cc_data": URL, "control": URL} '
+        "when ready.",
+    )
+    aserve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    aserve.add_argument(
+        "--port", type=_int_in(0, 65535), default=0, help="port; 0 picks a free one (default: 0)"
+    )
+    _archive_options(aserve)
     return parser
 
 
@@ -242,8 +306,51 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _archive_serve(args: argparse.Namespace) -> int:
+    from jobsim.archive.server import make_archive_server
+
+    try:
+        server = make_archive_server(
+            host=args.host, port=args.port, seed=args.seed, captures=args.captures, years=args.years
+        )
+    except OSError as exc:
+        print(
+            f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 1
+    print(json.dumps(server.urls()), flush=True)
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def _archive_truth(args: argparse.Namespace) -> int:
+    from jobsim.archive.model import ArchiveModel
+
+    model = ArchiveModel(seed=args.archive_seed, captures=args.captures, years=args.years)
+    try:
+        sys.stdout.write(json.dumps(model.truth(), indent=1) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        sys.stderr.close()
+    return 0
+
+
 def _truth(args: argparse.Namespace) -> int:
     from jobsim.world import World
+
+    if args.archive:
+        return _archive_truth(args)
 
     if (problem := _check_day(args.day, args.horizon)) is not None:
         print(f"error: {problem}", file=sys.stderr)
@@ -286,6 +393,8 @@ def run(args: argparse.Namespace) -> int:
         return _serve(args)
     if args.command == "truth":
         return _truth(args)
+    if args.command == "archive":
+        return _archive_serve(args)
     if args.command == "demo":
         from jobsim.demo import main as demo_main
 
