@@ -257,9 +257,7 @@ def test_known_other_category_lets_the_title_decide() -> None:
 
 
 def test_known_other_category_without_a_title_rule_is_other() -> None:
-    result = classify_role(
-        "Investigation & Loss Prevention", None, None, "Zookeeper"
-    )
+    result = classify_role("Investigation & Loss Prevention", None, None, "Zookeeper")
     assert (result.role_family, result.basis) == ("other", "job_category")
 
 

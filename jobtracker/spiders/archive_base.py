@@ -44,6 +44,10 @@ ARCHIVE_SETTINGS: dict[str, Any] = {
     "DOWNLOADER_MIDDLEWARES": {
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": 550,
         "jobtracker.middlewares.RetryAfterMiddleware": None,
+        # Raw bytes as the archive holds them: a replayed original may carry a wrong
+        # Content-Encoding (docs/backfill.md), which this middleware would fail on;
+        # decoded_payload() inflates a gzip payload itself.
+        "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
         "jobtracker.archive_crawl.ArchivePolitenessMiddleware": 590,
     },
     "EXTENSIONS": {"jobtracker.extensions.SafeLogs": 0},
