@@ -22,10 +22,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from pymongo.errors import PyMongoError
-from scrapy.exceptions import IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import (
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    IgnoreRequest,
+)
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.defer import deferred_from_coro
-from twisted.internet.error import ConnectionRefusedError as RefusedError
+from twisted.internet.error import ConnectionDone, ConnectionLost, ConnectionRefusedError
+from twisted.web._newclient import ResponseNeverReceived
 
 from jobtracker.archive.canonical import posting_id_of
 from jobtracker.archive.cdx import Capture
@@ -52,6 +58,15 @@ POOLS = {
 }
 #: Rate-limit retries of one request before it is given up (the capture stays queued).
 MAX_LIMIT_RETRIES = 8
+#: No connection, or one dropped before an answer: after a 429, the firewall block.
+CONNECTION_FAILURES = (
+    ConnectionRefusedError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    ConnectionLost,
+    ConnectionDone,
+    ResponseNeverReceived,
+)
 #: How long the Wayback firewall refuses an IP that ignored 429s (archive staff: an hour).
 FIREWALL_HOURS = 1
 
@@ -186,7 +201,7 @@ class ArchivePolitenessMiddleware:
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         pool = self.pools.get(request.meta.get("archive_pool", ""))
-        if pool is None or not isinstance(exception, RefusedError):
+        if pool is None or not isinstance(exception, CONNECTION_FAILURES):
             return
         if self.limited.get(pool.archive):
             retry_at = datetime.now(UTC) + timedelta(hours=FIREWALL_HOURS)
@@ -268,7 +283,9 @@ class ArchiveStorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self) -> None:
         spider = cast(BackfillSpider, self.crawler.spider)
@@ -279,6 +296,7 @@ class ArchiveStorePipeline:
             uri,
             self.settings.get("MONGO_DATABASE"),
             timeout_ms=self.settings.getint("JOBTRACKER_STORE_TIMEOUT_MS", 3000),
+            socket_timeout_ms=10_000,  # a stalled server fails the write, never hangs the run
             appname="jobtracker-backfill",
         )
         ensure_indexes(db)
@@ -293,18 +311,19 @@ class ArchiveStorePipeline:
         )
 
     def close_spider(self) -> None:
-        spider = cast(BackfillSpider, self.crawler.spider)
         if self.keeper is not None:
             self.keeper.close()
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        """The run's record: how it ended (the finish reason Scrapy closes it with)."""
         if self.store is None:
             return
-        stats = self.crawler.stats.get_stats()
         try:
             self.store.finish_run(
                 spider.run_id,
                 now=datetime.now(UTC),
-                reason=str(stats.get("finish_reason") or "finished"),
-                detail=stats.get("jobtracker/finish_detail"),
+                reason=reason,
+                detail=self.crawler.stats.get_value("jobtracker/finish_detail"),
                 counts=dict(self.counts),
             )
         except PyMongoError as exc:

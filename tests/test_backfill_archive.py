@@ -102,3 +102,109 @@ def test_every_quirk_on_the_sightings_are_the_truth_and_live_history_is_untouche
     for sighting in mongo_db.archive_sightings.find():
         assert "posted_date" not in sighting
         assert sighting["parser"]["name"] == "amazon_jobs_page"
+
+
+def test_a_429_pauses_every_request_and_the_run_still_finds_the_truth(
+    start_archive_sim, mongo_uri, mongo_db, tmp_path
+) -> None:
+    sim = start_archive_sim(seed=5, captures=300)
+    # The Wayback's CDX limit at 5 per (scaled) minute of 3 s, its pause 3 s; the client asks
+    # faster than that, so it meets 429s.
+    sim.faults(cdx_rate_per_min=5, time_scale=0.05)
+    result = run(
+        sim,
+        mongo_uri,
+        mongo_db,
+        tmp_path,
+        "run",
+        "--archive",
+        "wayback",
+        JOBTRACKER_ARCHIVE_CDX_PER_MINUTE="240",
+        JOBTRACKER_ARCHIVE_PAUSE_SECONDS="3",
+        JOBTRACKER_ARCHIVE_REPLAY_PER_SECOND="50",
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    counters = sim.counters()
+    assert counters["sent_429"] > 0, counters
+    assert counters["during_pause"] == 0 and counters["refused"] == 0, counters
+    assert "pausing every request" in result.stderr
+    wayback = {t for t in truth_of(sim) if t[1] == "wayback"}
+    assert stored(mongo_db) == wayback
+
+
+def test_refused_connections_after_429s_stop_the_run_with_when_to_retry(
+    start_archive_sim, mongo_uri, mongo_db, tmp_path
+) -> None:
+    sim = start_archive_sim(seed=5, captures=300)
+    # A client that resumes too early (0.2 s against the archive's 3 s) gets the firewall.
+    sim.faults(cdx_rate_per_min=3, time_scale=0.05, ban_after_s=1)
+    result = run(
+        sim,
+        mongo_uri,
+        mongo_db,
+        tmp_path,
+        "run",
+        "--archive",
+        "wayback",
+        JOBTRACKER_ARCHIVE_CDX_PER_MINUTE="600",
+        JOBTRACKER_ARCHIVE_PAUSE_SECONDS="0.2",
+    )
+    assert result.returncode == 1, result.stderr[-4000:]
+    verdict = [line for line in result.stderr.splitlines() if "archive_refused" in line]
+    assert verdict and "retry after" in verdict[-1], result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    status = run(sim, mongo_uri, mongo_db, tmp_path, "status")
+    assert "archive_refused" in status.stdout
+
+
+def test_a_blocked_site_is_one_line_and_exit_1(archive_sim, mongo_uri, mongo_db, tmp_path) -> None:
+    archive_sim.faults(blocked_hosts=["amazon.jobs"], cdx_rate_per_min=0)
+    result = run(archive_sim, mongo_uri, mongo_db, tmp_path, "run", "--archive", "wayback")
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if "archive_blocked" in line]
+    assert lines and "Blocked Site" in lines[-1]
+    assert "Traceback" not in result.stderr
+
+
+def test_a_killed_run_resumes_without_fetching_again_what_it_stored(
+    archive_sim, mongo_uri, mongo_db, tmp_path
+) -> None:
+    archive_sim.faults(cdx_rate_per_min=0)
+    env = environment(
+        archive_sim,
+        tmp_path,
+        MONGO_URI=mongo_uri,
+        MONGO_DATABASE=mongo_db.name,
+        SCRAPY_SETTINGS_MODULE="jobtracker.settings",
+        JOBTRACKER_ARCHIVE_REPLAY_PER_SECOND="40",
+    )
+    crawl = subprocess.Popen(
+        [sys.executable, "-m", "scrapy", "crawl", "amazon_jobs_wayback"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 240
+    while mongo_db.archive_sightings.count_documents({}) < 150:
+        assert time.monotonic() < deadline and crawl.poll() is None
+        time.sleep(0.2)
+    os.killpg(crawl.pid, signal.SIGKILL)
+    crawl.wait()
+    stored_before = {d["_id"]: d["fetched_at"] for d in mongo_db.archive_sightings.find()}
+    settled = mongo_db.archive_captures.count_documents({"state": {"$ne": "listed"}})
+    replays_before = archive_sim.counters()["routes"]
+    assert len(stored_before) > 0
+
+    result = run(archive_sim, mongo_uri, mongo_db, tmp_path, "run", "--archive", "wayback")
+    assert result.returncode == 0, result.stderr[-4000:]
+    after = {d["_id"]: d["fetched_at"] for d in mongo_db.archive_sightings.find()}
+    # Nothing stored before the kill was fetched again (a fetch would store it again).
+    assert {key: after[key] for key in stored_before} == stored_before
+    assert stored(mongo_db) == {t for t in truth_of(archive_sim) if t[1] == "wayback"}
+    routes = archive_sim.counters()["routes"]
+    replay_route = next(name for name in routes if "web" in name or "replay" in name)
+    fetched_again = routes[replay_route] - replays_before.get(replay_route, 0)
+    total = mongo_db.archive_captures.count_documents({"state": {"$ne": "listed"}})
+    assert fetched_again <= total - settled + 2  # only what was not stored (and in flight)

@@ -29,13 +29,17 @@ from jobtracker.store.connection import open_database
 logger = logging.getLogger(__name__)
 
 #: Settings of every archive spider: the archive pipelines and middleware, no robots.txt
-#: (these are the archives' APIs, not pages), one request at a time per archive.
+#: (these are the archives' APIs, not pages), one request at a time.
 ARCHIVE_SETTINGS: dict[str, Any] = {
     "ROBOTSTXT_OBEY": False,
     "AUTOTHROTTLE_ENABLED": False,
     "DOWNLOAD_DELAY": 0,
-    "CONCURRENT_REQUESTS": 2,
-    "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
+    # One request at a time: none can be in flight (or queued past the politeness gate) when a
+    # 429 starts a pause (the Wayback counts a request inside its pause as ignoring the 429).
+    # The rates (1 replay a second) need no more.
+    "CONCURRENT_REQUESTS": 1,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+    "DOWNLOAD_TIMEOUT": 30,
     "RETRY_HTTP_CODES": [500, 502, 522, 524, 408],
     "ITEM_PIPELINES": {
         "jobtracker.archive_crawl.ArchiveNormalizePipeline": 300,
