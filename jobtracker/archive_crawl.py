@@ -269,6 +269,7 @@ class ArchiveStorePipeline:
         self.crawler = crawler
         self.settings = crawler.settings
         self.store: ArchiveStore | None = None
+        self.failed = False
         self.keeper: PayloadKeeper | None = None
         self.directory = Path(self.settings.get("JOBTRACKER_ARCHIVE_DIR") or "var/archive")
         self.started = time.monotonic()
@@ -331,8 +332,8 @@ class ArchiveStorePipeline:
 
     def process_item(self, item: Any) -> Any:
         spider = cast(BackfillSpider, self.crawler.spider)
-        if self.store is None:
-            return item
+        if self.store is None or self.failed:
+            return None  # after a store failure: left for the next run (nothing is lost)
         now = datetime.now(UTC)
         try:
             if isinstance(item, ListingItem):
@@ -351,6 +352,7 @@ class ArchiveStorePipeline:
             elif isinstance(item, FetchedItem):
                 self._settle(item, spider.run_id, now)
         except PyMongoError as exc:
+            self.failed = True
             detail = f"MongoDB failed ({exc.__class__.__name__}): run again to resume"
             stats = self.crawler.stats
             if not stats.get_value("jobtracker/finish_detail"):

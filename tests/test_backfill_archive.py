@@ -208,3 +208,64 @@ def test_a_killed_run_resumes_without_fetching_again_what_it_stored(
     fetched_again = routes[replay_route] - replays_before.get(replay_route, 0)
     total = mongo_db.archive_captures.count_documents({"state": {"$ne": "listed"}})
     assert fetched_again <= total - settled + 2  # only what was not stored (and in flight)
+
+
+def test_common_crawl_overload_answers_pause_and_nothing_is_lost(
+    archive_sim, mongo_uri, mongo_db, tmp_path
+) -> None:
+    archive_sim.faults(cdx_rate_per_min=0, cc_index_503=2, cc_index_504=1, cc_data_503=2)
+    result = run(archive_sim, mongo_uri, mongo_db, tmp_path, "run", "--archive", "commoncrawl")
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "commoncrawl answered 503 (slow down)" in result.stderr
+    assert "commoncrawl answered 504 (slow down)" in result.stderr
+    assert stored(mongo_db) == {t for t in truth_of(archive_sim) if t[1] == "commoncrawl"}
+
+
+def test_records_cut_short_or_whole_files_are_rejected_never_sightings(
+    archive_sim, mongo_uri, mongo_db, tmp_path
+) -> None:
+    archive_sim.faults(cdx_rate_per_min=0, cc_truncated_gzip=True)
+    result = run(archive_sim, mongo_uri, mongo_db, tmp_path, "run", "--archive", "commoncrawl")
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert mongo_db.archive_sightings.count_documents({}) == 0
+    assert mongo_db.archive_captures.count_documents({"reason": "bad_record"}) > 0
+    mongo_db.archive_captures.delete_many({})
+    mongo_db.archive_cursors.delete_many({})
+    archive_sim.faults(cdx_rate_per_min=0, cc_truncated_gzip=False, cc_ignore_range=True)
+    result = run(archive_sim, mongo_uri, mongo_db, tmp_path, "run", "--archive", "commoncrawl")
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert mongo_db.archive_sightings.count_documents({}) == 0
+    assert mongo_db.archive_captures.count_documents({"reason": "range_ignored"}) > 0
+
+
+def test_mongodb_going_away_mid_run_loses_nothing(archive_sim, frozen_store, tmp_path) -> None:
+    from pymongo import MongoClient
+
+    archive_sim.faults(cdx_rate_per_min=0)
+    client: MongoClient = MongoClient(
+        frozen_store.uri, tz_aware=True, serverSelectionTimeoutMS=20_000
+    )
+    db = client["backfill_outage"]
+    crawl = subprocess.Popen(
+        command(frozen_store.uri, db, "run", "--archive", "wayback"),
+        env=environment(archive_sim, tmp_path, JOBTRACKER_ARCHIVE_REPLAY_PER_SECOND="40"),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 240
+    while db.archive_sightings.count_documents({}) < 100:
+        assert time.monotonic() < deadline and crawl.poll() is None
+        time.sleep(0.2)
+    os.kill(frozen_store.pid, signal.SIGSTOP)
+    try:
+        _, stderr = crawl.communicate(timeout=180)
+    finally:
+        os.kill(frozen_store.pid, signal.SIGCONT)
+    assert crawl.returncode == 1
+    assert "store_unavailable" in stderr and "run again to resume" in stderr
+    result = run(archive_sim, frozen_store.uri, db, tmp_path, "run", "--archive", "wayback")
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert stored(db) == {t for t in truth_of(archive_sim) if t[1] == "wayback"}
+    client.close()
