@@ -5,6 +5,7 @@ byte-for-byte as it was, politeness holds, and a killed run resumes."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -269,3 +270,66 @@ def test_mongodb_going_away_mid_run_loses_nothing(archive_sim, frozen_store, tmp
     assert result.returncode == 0, result.stderr[-4000:]
     assert stored(db) == {t for t in truth_of(archive_sim) if t[1] == "wayback"}
     client.close()
+
+
+def test_status_a_second_run_and_reparse_without_a_request(
+    start_archive_sim, mongo_uri, mongo_db, tmp_path
+) -> None:
+    sim = start_archive_sim(seed=9, captures=300)
+    sim.faults(cdx_rate_per_min=0)
+    first = run(sim, mongo_uri, mongo_db, tmp_path, "run", "--archive", "all")
+    assert first.returncode == 0, first.stderr[-4000:]
+    truth = truth_of(sim)
+    assert stored(mongo_db) == truth
+    routes = dict(sim.counters()["routes"])
+
+    again = run(sim, mongo_uri, mongo_db, tmp_path, "run", "--archive", "all")
+    assert again.returncode == 0, again.stderr[-4000:]
+    after = sim.counters()["routes"]
+    fetches = [name for name in after if "replay" in name or "data" in name]
+    assert fetches and all(after[name] == routes.get(name, 0) for name in fetches), after
+
+    status = json.loads(run(sim, mongo_uri, mongo_db, tmp_path, "status", "--json").stdout)
+    for archive in ("wayback", "commoncrawl"):
+        assert status[archive]["sightings"] == mongo_db.archive_sightings.count_documents(
+            {"archive": archive}
+        )
+        assert status[archive]["left"] == 0
+        assert status[archive]["last_run"]["reason"] == "finished"
+    assert sum(status["wayback"]["rejected"].values()) > 0
+
+    mongo_db.archive_sightings.update_many({}, {"$set": {"title": "stale", "country_code": None}})
+    requests = sum(sim.counters()["routes"].values())
+    reparse = run(
+        sim,
+        mongo_uri,
+        mongo_db,
+        tmp_path,
+        "reparse",
+        "--archive-dir",
+        str(tmp_path / "archive"),
+        "--json",
+    )
+    assert reparse.returncode == 0, reparse.stderr
+    assert sum(sim.counters()["routes"].values()) == requests  # not one request
+    assert stored(mongo_db) == truth
+    assert mongo_db.archive_sightings.count_documents({"title": "stale"}) == 0
+    verify = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jobtracker",
+            "verify",
+            "--json",
+            "--mongo-uri",
+            mongo_uri,
+            "--database",
+            mongo_db.name,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    report = json.loads(verify.stdout)
+    assert json.dumps(report).count("archive_") >= 2
+    assert verify.returncode == 0, verify.stdout[-2000:]
