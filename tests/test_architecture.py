@@ -48,6 +48,7 @@ LAYERS = {
     "jobtracker.deploy": "deploy",
     "jobtracker.probe": "deploy",
     "jobtracker.probe_hourly": "deploy",
+    "jobtracker.probe_archives": "deploy",
     # the command line
     "jobtracker.cli": "cli",
     "jobtracker.backfill": "cli",

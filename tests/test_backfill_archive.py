@@ -333,3 +333,34 @@ def test_status_a_second_run_and_reparse_without_a_request(
     report = json.loads(verify.stdout)
     assert json.dumps(report).count("archive_") >= 2
     assert verify.returncode == 0, verify.stdout[-2000:]
+
+
+def probe(sim: Any, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "jobtracker", "probe", "--archives", "--json"],
+        env=environment(sim, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_probe_archives_says_ok_then_names_what_drifted(archive_sim, tmp_path) -> None:
+    archive_sim.faults(cdx_rate_per_min=0)
+    result = probe(archive_sim, tmp_path)
+    report = json.loads(result.stdout)
+    assert result.returncode == 0, result.stdout
+    names = {check["name"] for check in report["checks"]}
+    assert names == {
+        "cdx_header",
+        "cdx_resume_key",
+        "replay_memento",
+        "cc_collinfo",
+        "cc_index_row",
+        "cc_record",
+    }
+    archive_sim.faults(cdx_rate_per_min=0, cc_ignore_range=True)
+    result = probe(archive_sim, tmp_path)
+    assert result.returncode == 1
+    drifted = {c["name"] for c in json.loads(result.stdout)["checks"] if c["status"] != "OK"}
+    assert drifted == {"cc_record"}
