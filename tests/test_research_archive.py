@@ -43,6 +43,7 @@ class Backfilled:
     def __init__(self, uri: str, db: Any, sim: Any, tmp: Path) -> None:
         self.uri, self.db, self.sim, self.tmp = uri, db, sim, tmp
         self.model = ArchiveModel(seed=SEED, captures=CAPTURES, years=YEARS)
+        self.live_phrase: str | None = None
 
     def cli(self, *argv: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -276,12 +277,60 @@ def test_history_with_archive_evidence_lists_each_sighting_with_its_provenance(
     assert "not seen by a live crawl" in both.stdout and "Archive sightings" in both.stdout
 
 
+def test_archive_tables_say_what_each_tier_proves_and_filters_keep_their_countries(
+    backfilled: Backfilled,
+) -> None:
+    table = backfilled.cli("trend", "Rekognition", "--evidence", "archive", "--freq", "month")
+    assert table.returncode == 0, table.stderr
+    assert "a lower bound" in table.stdout and "inferred" in table.stdout
+    assert "95% Wilson interval" in table.stdout
+    first = backfilled.cli("first-seen", "Rekognition", "--evidence", "archive", "--limit", "1")
+    assert first.returncode == 0, first.stderr
+    assert "archive:" in first.stdout and "showing 1" in first.stdout
+    grouped = backfilled.csv_rows(
+        "trend", "Rekognition", "--evidence", "archive", "--freq", "month", "--by", "country"
+    )
+    country = max(
+        {row["country"] for row in grouped},
+        key=lambda c: sum(int(r["share_n"]) for r in grouped if r["country"] == c),
+    )
+    only = backfilled.csv_rows(
+        "trend", "Rekognition", "--evidence", "archive", "--freq", "month", "--countries", country
+    )
+    expected = {r["period"]: r["share_n"] for r in grouped if r["country"] == country}
+    assert {r["period"]: r["share_n"] for r in only} == expected
+
+
+def test_active_with_archive_evidence_is_what_the_truth_shows_on_that_day(
+    backfilled: Backfilled,
+) -> None:
+    truth = [
+        (t["posting_id"], datetime.fromisoformat(t["captured_at"].replace("Z", "+00:00")).date())
+        for t in backfilled.sim.truth()
+    ]
+    days = sorted({day for _pid, day in truth})
+    busiest = max(days, key=lambda d: sum(day == d for _p, day in truth))
+    on_day = {pid for pid, day in truth if day == busiest}
+    bracketed = {pid for pid, day in truth if day < busiest} & {
+        pid for pid, day in truth if day > busiest
+    }
+    bracketed -= on_day
+    rows = backfilled.csv_rows("active", "--on", busiest.isoformat(), "--evidence", "archive")
+    got = {row["posting_id"]: row["tier"] for row in rows}
+    assert got == {pid: "observed" for pid in on_day} | {pid: "bracketed" for pid in bracketed}
+    assert on_day and bracketed
+    for row in rows:
+        assert row["sighted_before"][:10] <= busiest.isoformat() <= row["sighted_after"][:10]
+        assert row["evidence"].startswith("archive:") and row["capture_url"]
+
+
 def test_bad_archive_options_are_one_line_and_exit_2(backfilled: Backfilled) -> None:
     for argv in (
         ("trend", "Rekognition", "--evidence", "archive", "--by", "job_category"),
         ("trend", "Rekognition", "--evidence", "archive", "--job-category", "Software"),
         ("history", "amazon_jobs:1", "--part", "sightings"),
         ("history", "amazon_jobs:1", "--evidence", "archive"),
+        ("active", "--on", "2026-01-05", "--evidence", "archive", "--by", "job_category"),
     ):
         result = backfilled.cli(*argv)
         assert result.returncode == 2, (argv, result.stderr)
@@ -314,3 +363,128 @@ def test_wilson_interval_edges() -> None:
     for bad in ((0, 0), (3, 2), (-1, 4)):
         with pytest.raises(ValueError):
             wilson_interval(*bad)
+
+
+# -- live and archive evidence together (these run last: they add live crawls to the store) ---
+
+LIVE_DAYS = (date(2026, 11, 2), date(2026, 11, 9))
+
+
+@pytest.fixture(scope="module")
+def mixed(backfilled: Backfilled) -> Backfilled:
+    """The backfilled store plus two live crawls of the simulated site (seed 31, 600 postings)
+    in November 2026, inside the archive's years."""
+    import pytest_twisted
+    from scrapy.utils.defer import deferred_f_from_coro_f
+
+    from tests.support.crawling import run_crawl
+    from tests.support.sim import SimProcess
+
+    sim = SimProcess("--size", "600", "--seed", "31", "--no-warm")
+    try:
+        for n, day in enumerate(LIVE_DAYS):
+            sim.control.set_day(n * 7)
+            result = pytest_twisted.blockon(
+                deferred_f_from_coro_f(run_crawl)(
+                    settings={
+                        "MONGO_URI": backfilled.uri,
+                        "MONGO_DATABASE": backfilled.db.name,
+                        "JOBTRACKER_CLOCK_START": f"{day.isoformat()}T06:00:00Z",
+                        "LOG_LEVEL": "WARNING",
+                    },
+                    base_url=sim.url,
+                    _job=f"day{n}",
+                )
+            )
+            assert result.finish_reason == "finished"
+    finally:
+        sim.stop()
+    return backfilled
+
+
+def mentioned_live(bf: Backfilled) -> str:
+    """A tracked phrase that both the live crawls and the archive sightings mention."""
+    if bf.live_phrase:
+        return bf.live_phrase
+    for phrase in (*PHRASES, "facial recognition"):
+        live = bf.csv_rows("first-seen", phrase)
+        archive = bf.csv_rows("first-seen", phrase, "--evidence", "archive")
+        if live and archive:
+            bf.live_phrase = phrase
+            return phrase
+    raise AssertionError("no tracked phrase is mentioned both live and in the archive")
+
+
+def test_both_labels_the_series_and_leaves_live_empty_before_live_crawling(
+    mixed: Backfilled, tmp_path: Path
+) -> None:
+    phrase = mentioned_live(mixed)
+    live = mixed.csv_rows("trend", phrase, "--freq", "week")
+    archive = mixed.csv_rows("trend", phrase, "--evidence", "archive", "--freq", "week")
+    chart = tmp_path / "both.png"
+    result = mixed.cli(
+        "trend",
+        phrase,
+        "--evidence",
+        "both",
+        "--freq",
+        "week",
+        "--csv",
+        "--plot",
+        str(chart),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"Live crawling started on {LIVE_DAYS[0]}" in result.stderr
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    by_period = {row["period"]: row for row in rows}
+    live_by_period = {row["period"]: row for row in live}
+    assert sum(int(row["mentioned_while_open"]) for row in live) > 0, "live mentions exist"
+    for row in archive:
+        assert by_period[row["period"]]["archive_observed"] == row["observed"]
+        assert by_period[row["period"]]["archive_share_n"] == row["share_n"]
+    for period, row in by_period.items():
+        if not period_of(LIVE_DAYS[0], "week") <= date.fromisoformat(period[:10]) <= LIVE_DAYS[-1]:
+            assert row["live_mentioned_while_open"] == row["live_ever_mentioned"] == ""
+        else:
+            assert (
+                row["live_mentioned_while_open"] == (live_by_period[period]["mentioned_while_open"])
+            )
+
+
+def test_first_seen_both_keeps_the_earlier_evidence_of_each_posting(mixed: Backfilled) -> None:
+    phrase = mentioned_live(mixed)
+    live = {r["posting_id"]: r for r in mixed.csv_rows("first-seen", phrase)}
+    archive = {
+        r["posting_id"]: r for r in mixed.csv_rows("first-seen", phrase, "--evidence", "archive")
+    }
+    rows = mixed.csv_rows("first-seen", phrase, "--evidence", "both")
+    assert live and archive
+    assert [r["posting_id"] for r in rows] == sorted(
+        {r["posting_id"] for r in rows}, key=lambda p: (stamp(rows, p), p)
+    )
+    assert {r["posting_id"] for r in rows} == set(live) | set(archive)
+    for row in rows:
+        pid = row["posting_id"]
+        candidates = [
+            (datetime.fromisoformat(r["first_seen"]), kind)
+            for kind, r in (("live", live.get(pid)), ("archive", archive.get(pid)))
+            if r is not None
+        ]
+        when, kind = min(candidates)
+        assert datetime.fromisoformat(row["first_seen"]) == when
+        assert row["evidence"].split(":")[0] == kind
+        if pid in live:  # the posting's live state stays
+            assert row["status"] == live[pid]["status"]
+
+
+def stamp(rows: list[dict[str, str]], pid: str) -> datetime:
+    return next(datetime.fromisoformat(r["first_seen"]) for r in rows if r["posting_id"] == pid)
+
+
+def test_live_output_is_the_same_with_an_archive_in_the_store(mixed: Backfilled) -> None:
+    phrase = mentioned_live(mixed)
+    plain = mixed.cli("first-seen", phrase, "--csv")
+    live = mixed.cli("first-seen", phrase, "--csv", "--evidence", "live")
+    assert plain.returncode == live.returncode == 0
+    assert plain.stdout == live.stdout and "evidence" not in plain.stdout.splitlines()[0]

@@ -150,3 +150,47 @@ def archive_history_command(args: argparse.Namespace, db: Any, key: str) -> int:
         )
         print(format_table(sightings, indent=2, max_width=70))
     return 0
+
+
+def archive_active_command(
+    args: argparse.Namespace,
+    db: Any,
+    on: date | None,
+    phrase: str | None,
+    filters: dict[str, Any],
+    fields: tuple[str, ...],
+) -> int:
+    from jobtracker.research.archive_evidence import archive_active
+    from jobtracker.research.output import format_table
+
+    if on is None:
+        raise BadInput("--on is required")
+    if args.by and args.by not in ("country", "role_family"):
+        raise BadInput(f"--by {args.by}: archive sightings have no Amazon category")
+    kept = _archive_filters(filters)
+    frame = archive_active(db, on, phrase=phrase, fields=fields, **kept)
+    what = (
+        f"{len(frame)} postings the archives show open on {on}"
+        + (f" mentioning {phrase!r}" if phrase else "")
+        + " (observed: sighted that day; bracketed: sighted before and after, inferred)"
+    )
+    if args.by:
+        column = "country_code" if args.by == "country" else args.by
+        counts = (
+            frame.fillna({column: "unknown"})
+            .groupby([column, "tier"])
+            .size()
+            .rename("postings")
+            .reset_index()
+        )
+        _emit(counts, args, f"{what}, by {args.by}:")
+        return 0
+    total = len(frame)
+    frame = _limit(frame, args)
+    if _fmt(args) == "table":
+        shown = f" (showing {len(frame)})" if len(frame) < total else ""
+        print(what + shown + ":")
+        print(format_table(frame, max_width=60))
+        return 0
+    _emit(frame, args)
+    return 0

@@ -135,9 +135,10 @@ class ArchiveTierCounter:
 
     def rows(self) -> list[dict[str, Any]]:
         bracketed = self.bracketed()
+        groups = self.groups()
         out = []
         for period in period_range(self.since, self.until, self.freq):
-            for group in self.groups():
+            for group in groups:
                 k = len(self.mentioning.get((period, group), ()))
                 n = len(self.sighted.get((period, group), ()))
                 low, high = wilson_interval(k, n) if n else (math.nan, math.nan)
@@ -281,9 +282,9 @@ def trend_both(
     role_families: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """The live trend and the archive tiers side by side: one row per period (and group),
-    live columns prefixed ``live_`` (empty before live crawling started: not observed, not
-    zero), archive columns prefixed ``archive_``. ``attrs["live_start"]`` is the first day of
-    live crawling."""
+    live columns prefixed ``live_`` (empty before the first and after the last live crawl: not
+    observed, not zero), archive columns prefixed ``archive_``. ``attrs["live_start"]`` is the
+    first day of live crawling."""
     import pandas as pd
 
     from jobtracker.research.trends import METRICS, observed_days, trend
@@ -347,10 +348,13 @@ def trend_both(
             merged[f"live_{metric}"] = merged[f"live_{metric}"].astype("Int64")
         for name in ("observed", "bracketed", "captures", "share_k", "share_n"):
             merged[f"archive_{name}"] = merged[f"archive_{name}"].fillna(0).astype("int64")
-        # Periods before live crawling were not observed live: empty, not zero.
-        before = merged["period"] < pd.Timestamp(period_of(first_live, freq))
+        # Periods before the first or after the last live crawl were not observed live:
+        # empty, not zero.
+        outside = (merged["period"] < pd.Timestamp(period_of(first_live, freq))) | (
+            merged["period"] > pd.Timestamp(period_of(last_live, freq))
+        )
         for metric in METRICS:
-            merged.loc[before, f"live_{metric}"] = pd.NA
+            merged.loc[outside, f"live_{metric}"] = pd.NA
     merged.attrs.update(archive.attrs)
     merged.attrs.update({"evidence": "both", "live_start": first_live})
     return merged
@@ -378,7 +382,7 @@ def describe_archive(frame: pd.DataFrame) -> str:
     if attrs.get("evidence") == "both":
         start = attrs.get("live_start")
         lines.append(
-            f"Live crawling started on {start}; live columns are empty before it."
+            f"Live crawling started on {start}; live columns are empty outside the live crawls."
             if start
             else "No live crawl yet: the live columns are empty."
         )
@@ -530,4 +534,79 @@ def posting_sightings(db: Database, posting_id: str) -> pd.DataFrame:
     ]
     frame = pd.DataFrame(rows, columns=SIGHTING_COLUMNS)
     frame["captured_at"] = pd.to_datetime(frame["captured_at"], utc=True)
+    return frame
+
+
+# -- active on a date ------------------------------------------------------------------------------
+
+ACTIVE_COLUMNS = [
+    "posting_id",
+    "tier",
+    "sighted_before",
+    "sighted_after",
+    "title",
+    "country_code",
+    "role_family",
+    "evidence",
+    "capture_url",
+]
+
+
+def archive_active(
+    db: Database,
+    on: date,
+    *,
+    phrase: str | None = None,
+    fields: Iterable[str] | None = None,
+    countries: Iterable[str] | None = None,
+    role_families: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """The postings the archives show open on ``on``: ``tier`` ``observed`` (a sighting that
+    day) or ``bracketed`` (sightings before and after it, none that day: inferred). With
+    ``phrase``, only sightings whose text mentions it count. ``sighted_before``/``after`` are
+    the nearest sightings on either side (the day's own for ``observed``); title, country,
+    role family, ``evidence`` and ``capture_url`` come from the nearest sighting."""
+    import pandas as pd
+
+    from jobtracker.store.archive_queries import all_sightings, mentioning_sighting_ids
+
+    keep = SightingFilter(countries, role_families)
+    mentioning = (
+        mentioning_sighting_ids(db, phrase_pattern(phrase), resolve_fields(fields))
+        if phrase
+        else None
+    )
+    before: dict[str, Mapping[str, Any]] = {}
+    after: dict[str, Mapping[str, Any]] = {}
+    that_day: dict[str, Mapping[str, Any]] = {}
+    for doc in all_sightings(db):
+        if not keep(doc) or (mentioning is not None and doc["_id"] not in mentioning):
+            continue
+        day, pid = utc_date(doc["captured_at"]), doc["posting_id"]
+        if day == on:
+            that_day.setdefault(pid, doc)
+        elif day < on:
+            before[pid] = doc
+        else:
+            after.setdefault(pid, doc)
+    rows = []
+    for pid in sorted(set(that_day) | (set(before) & set(after))):
+        shown = that_day.get(pid) or before[pid]
+        rows.append(
+            {
+                "posting_id": pid,
+                "tier": "observed" if pid in that_day else "bracketed",
+                "sighted_before": (that_day.get(pid) or before[pid])["captured_at"],
+                "sighted_after": (that_day.get(pid) or after[pid])["captured_at"],
+                "title": shown.get("title"),
+                "country_code": shown.get("country_code"),
+                "role_family": group_value(shown, "role_family"),
+                "evidence": f"archive:{shown['archive']}",
+                "capture_url": capture_url(shown),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=ACTIVE_COLUMNS)
+    for column in ("sighted_before", "sighted_after"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    frame.attrs.update({"query": "active", "evidence": "archive", "on": on, "phrase": phrase})
     return frame

@@ -320,6 +320,10 @@ def run_active(args: argparse.Namespace) -> int:
     phrase = _phrase(args.phrase, "--phrase")
     filters, fields = _filters(args), _fields(args)
     db = _connect(args)
+    if args.evidence != "live":
+        from jobtracker.research.archive_cli import archive_active_command
+
+        return archive_active_command(args, db, on, phrase, filters, fields)
     frame = active(db, on, phrase=phrase, fields=fields, **filters)
     what = f"{len(frame)} postings open on {on}" + (f" mentioning {phrase!r}" if phrase else "")
     if args.by:
@@ -538,11 +542,11 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
     return {"db": db, "out": out, "filters": filters, "fields": fields, "dates": dates}
 
 
-def evidence_option(parser: argparse.ArgumentParser) -> None:
+def evidence_option(parser: argparse.ArgumentParser, *, both: bool = True) -> None:
     """``--evidence live|archive|both`` (default ``live``: live history only, as before)."""
     parser.add_argument(
         "--evidence",
-        choices=("live", "archive", "both"),
+        choices=("live", "archive", "both") if both else ("live", "archive"),
         default="live",
         help="live crawls (default), web-archive sightings (`jobtracker backfill`), or both "
         "side by side, labelled; tiers in docs/research.md",
@@ -628,6 +632,7 @@ def register(subparsers: Any) -> None:
     act.add_argument(
         "--limit", type=int, help=f"at most N rows (default: {TABLE_LIMIT} in a table, else all)"
     )
+    evidence_option(act, both=False)
     act.set_defaults(func=run_active, says_rules=True)
 
     hist = subparsers.add_parser(

@@ -147,3 +147,10 @@ def archive_bounds(db: Database) -> tuple[datetime | None, datetime | None]:
     if not found:
         return None, None
     return min(found), max(found)
+
+
+def all_sightings(db: Database) -> Iterator[dict[str, Any]]:
+    """Every sighting with its provenance (no texts), oldest first."""
+    return db[SIGHTINGS].find(
+        {}, PROVENANCE_FIELDS, sort=[("captured_at", ASCENDING), ("_id", ASCENDING)]
+    )
