@@ -308,13 +308,16 @@ def test_active_with_archive_evidence_is_what_the_truth_shows_on_that_day(
         (t["posting_id"], datetime.fromisoformat(t["captured_at"].replace("Z", "+00:00")).date())
         for t in backfilled.sim.truth()
     ]
-    days = sorted({day for _pid, day in truth})
-    busiest = max(days, key=lambda d: sum(day == d for _p, day in truth))
-    on_day = {pid for pid, day in truth if day == busiest}
-    bracketed = {pid for pid, day in truth if day < busiest} & {
-        pid for pid, day in truth if day > busiest
-    }
-    bracketed -= on_day
+
+    def open_on(day: date) -> tuple[set[str], set[str]]:
+        seen = {pid for pid, d in truth if d == day}
+        before = {pid for pid, d in truth if d < day}
+        after = {pid for pid, d in truth if d > day}
+        return seen, (before & after) - seen
+
+    # The day with the most of both tiers (so that neither is trivially empty).
+    busiest = max(sorted({day for _pid, day in truth}), key=lambda d: min(map(len, open_on(d))))
+    on_day, bracketed = open_on(busiest)
     rows = backfilled.csv_rows("active", "--on", busiest.isoformat(), "--evidence", "archive")
     got = {row["posting_id"]: row["tier"] for row in rows}
     assert got == {pid: "observed" for pid in on_day} | {pid: "bracketed" for pid in bracketed}
