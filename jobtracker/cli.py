@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jobtracker import __version__
+from jobtracker.backfill import register as register_backfill_commands
 from jobtracker.deploy.cli import register as register_deploy_commands
 from jobtracker.probe import register as register_probe_command
 from jobtracker.research.cli import command_handler, mongo_options
@@ -358,6 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_research_commands(commands)
     register_deploy_commands(commands)
     register_probe_command(commands)
+    register_backfill_commands(commands)
     return parser
 
 

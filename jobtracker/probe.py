@@ -376,6 +376,12 @@ def register(commands: Any) -> None:
         "nextToken (one page load and at most four calls per site)",
     )
     hourly.add_argument("--hourly", action="store_true", help="probe the hourly-jobs sites")
+    parser.add_argument(
+        "--archives",
+        action="store_true",
+        help="probe the web archives the backfill reads instead (Wayback CDX and replay, Common "
+        "Crawl index and a record; JOBTRACKER_ARCHIVE_*_URL; six requests)",
+    )
     hourly.add_argument(
         "--sites", default="US,CA,UK,IE", metavar="CC,...", help="sites (default: %(default)s)"
     )
@@ -435,6 +441,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.hourly:
         return run_hourly(args)
+    if args.archives:
+        from jobtracker.probe_archives import run_archive_probe
+
+        return run_archive_probe(args)
     try:
         base_url, locale = checked_target(args.base_url, args.locale)
     except ValueError as exc:

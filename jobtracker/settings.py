@@ -3,7 +3,8 @@
 Environment variables read here: ``MONGO_URI``, ``MONGO_DATABASE``, ``JOBTRACKER_LOG_LEVEL``,
 ``JOBTRACKER_USER_AGENT``, ``JOBTRACKER_USER_AGENT_SUFFIX``, ``JOBTRACKER_CHROMIUM`` (the browser
 for ``amazon_hourly``), ``JOBTRACKER_STRICT_EXIT``, ``JOBTRACKER_NOTIFY`` and
-``JOBTRACKER_NOTIFY_EVERY_RUN`` (notifications, docs/operations.md).
+``JOBTRACKER_NOTIFY_EVERY_RUN`` (notifications, docs/operations.md), and the archive backfill's
+``JOBTRACKER_ARCHIVE_*`` (docs/backfill.md).
 Everything else can be changed per run with ``-s NAME=VALUE``.
 """
 
@@ -168,6 +169,44 @@ JOBTRACKER_VAR_DIR = os.environ.get("JOBTRACKER_VAR_DIR", "var")  # unsaved post
 
 # Pretend runs start at this ISO 8601 time (replaying simulated days: tests, `jobtracker demo`).
 JOBTRACKER_CLOCK_START = os.environ.get("JOBTRACKER_CLOCK_START") or None
+
+# -- the archive backfill (amazon_jobs_wayback, amazon_jobs_commoncrawl; docs/backfill.md) ----
+JOBTRACKER_ARCHIVE_WAYBACK_URL = os.environ.get(
+    "JOBTRACKER_ARCHIVE_WAYBACK_URL", "https://web.archive.org"
+)
+JOBTRACKER_ARCHIVE_CC_INDEX_URL = os.environ.get(
+    "JOBTRACKER_ARCHIVE_CC_INDEX_URL", "https://index.commoncrawl.org"
+)
+JOBTRACKER_ARCHIVE_CC_DATA_URL = os.environ.get(
+    "JOBTRACKER_ARCHIVE_CC_DATA_URL", "https://data.commoncrawl.org"
+)
+# The Wayback CDX pool allows 30 requests a minute per IP; 80 % of it, as the wayback client
+# does. Replays: 1 a second (the client's 8/s is for short bursts; a backfill runs for hours).
+JOBTRACKER_ARCHIVE_CDX_PER_MINUTE = float(os.environ.get("JOBTRACKER_ARCHIVE_CDX_PER_MINUTE", "24"))
+JOBTRACKER_ARCHIVE_REPLAY_PER_SECOND = float(
+    os.environ.get("JOBTRACKER_ARCHIVE_REPLAY_PER_SECOND", "1")
+)
+# Common Crawl asks not to overload its index; cdx_toolkit spaces index requests 1 s apart and
+# data requests 0.55 s.
+JOBTRACKER_ARCHIVE_CC_INDEX_PER_SECOND = float(
+    os.environ.get("JOBTRACKER_ARCHIVE_CC_INDEX_PER_SECOND", "1")
+)
+JOBTRACKER_ARCHIVE_CC_DATA_PER_SECOND = float(
+    os.environ.get("JOBTRACKER_ARCHIVE_CC_DATA_PER_SECOND", "1.8")
+)
+# A 429 comes without Retry-After; the archive's staff: 429s ignored for a minute get the IP
+# blocked at the firewall for an hour. Every request to that archive waits this long.
+JOBTRACKER_ARCHIVE_PAUSE_SECONDS = float(os.environ.get("JOBTRACKER_ARCHIVE_PAUSE_SECONDS", "60"))
+JOBTRACKER_ARCHIVE_CDX_LIMIT = int(os.environ.get("JOBTRACKER_ARCHIVE_CDX_LIMIT", "5000"))
+JOBTRACKER_ARCHIVE_DIR = os.environ.get("JOBTRACKER_ARCHIVE_DIR", "var/archive")  # kept payloads
+JOBTRACKER_ARCHIVE_PROGRESS_SECONDS = float(
+    os.environ.get("JOBTRACKER_ARCHIVE_PROGRESS_SECONDS", "60")
+)
+#: Who fetches from the archives, with a contact URL (the archives ask for one).
+JOBTRACKER_ARCHIVE_USER_AGENT = os.environ.get(
+    "JOBTRACKER_ARCHIVE_USER_AGENT",
+    "jobtracker-backfill/1 (research; +https://github.com/jobtracker/jobtracker)",
+)
 
 LOG_LEVEL = os.environ.get("JOBTRACKER_LOG_LEVEL", "INFO")
 

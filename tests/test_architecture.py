@@ -29,6 +29,7 @@ LAYERS = {
     "jobtracker.site_status": "pure",
     "jobtracker.derived": "pure",
     "jobtracker.notify.verdict": "pure",
+    "jobtracker.archive": "pure",
     # the hourly sites' pages in a browser (Playwright, no Scrapy): the spider's and the probe's
     "jobtracker.browser": "browser",
     # all pymongo code
@@ -41,6 +42,7 @@ LAYERS = {
     "jobtracker.pipelines": "crawl",
     "jobtracker.extensions": "crawl",
     "jobtracker.middlewares": "crawl",
+    "jobtracker.archive_crawl": "crawl",
     "jobtracker.exporters": "crawl",
     "jobtracker.commands": "crawl",
     # reading the store
@@ -49,8 +51,10 @@ LAYERS = {
     "jobtracker.deploy": "deploy",
     "jobtracker.probe": "deploy",
     "jobtracker.probe_hourly": "deploy",
+    "jobtracker.probe_archives": "deploy",
     # the command line
     "jobtracker.cli": "cli",
+    "jobtracker.backfill": "cli",
     "jobtracker.__main__": "cli",
 }
 #: Which layers each layer may import (its own included).

@@ -278,7 +278,26 @@ def broken(db: Database) -> dict[str, set[str]]:
     db.crawl_runs.insert_many(
         [run("crashed", T0 + 2 * DAY, None), run("running", NOW - timedelta(hours=1), None)]
     )
+    # archive_sightings: one without its sighted capture, one without a payload hash;
+    # archive_captures: one in no known state, one sighted without its sighting.
+    url = "https://www.amazon.jobs/en/jobs/77"
+    sighting = {"posting_id": "amazon_jobs:77", "original_url": url, "archive": "wayback",
+                "captured_at": T0, "sha256": "ab"}  # fmt: skip
+    db.archive_captures.insert_many(
+        [
+            {"_id": "wayback|2|x", "state": "sighted"},
+            {"_id": "wayback|3|x", "state": "odd"},
+            {"_id": "wayback|4|x", "state": "sighted"},
+            {"_id": "wayback|5|x", "state": "listed"},
+        ]
+    )
+    db.archive_sightings.insert_many(
+        [{**sighting, "_id": "wayback|1|x"},
+         {**sighting, "_id": "wayback|2|x", "sha256": None}]
+    )  # fmt: skip
     return {
+        "archive_sightings": {"wayback|1|x", "wayback|2|x"},
+        "archive_captures": {"wayback|3|x", "wayback|4|x"},
         "spans": {"amazon_jobs:s1", "amazon_jobs:s2"},
         "seen_times": {"amazon_jobs:f1", "amazon_jobs:s2"},
         "last_seen": {"amazon_jobs:l1", "amazon_jobs:l2"},
@@ -524,7 +543,7 @@ def test_each_violation_kind_is_counted_with_example_ids(mongo_db, mongo_uri) ->
     assert lines[-2].startswith("note: 1 crawl run is still running (running)")
     # Hand-made versions carry no normalizer stamp: derived by rules nobody recorded.
     assert lines[-1].startswith("note: ") and "derived by older rules (unrecorded: " in lines[-1]
-    assert report.verdict().startswith("verdict: 29 violations of 13 kinds; 16 repairable")
+    assert report.verdict().startswith("verdict: 33 violations of 15 kinds; 16 repairable")
 
     # A client without tz_aware reads naive UTC times: the same findings.
     from pymongo import MongoClient
@@ -599,7 +618,8 @@ def test_repair_fixes_what_is_derivable_and_reports_the_rest(mongo_db) -> None:
     assert versions["amazon_jobs:e3@v1"]["last_seen_at"] == T0 + 2 * DAY  # the posting's last
 
     after = verify_store(mongo_db, now=NOW, stale_after=STALE)
-    underivable = ("spans", "seen_times", "last_seen", "status", "version_numbers", "version_times")
+    underivable = ("spans", "seen_times", "last_seen", "status", "version_numbers", "version_times",
+                   "archive_sightings", "archive_captures")  # fmt: skip
     assert counts(after) == {
         **{kind: len(expected[kind]) for kind in underivable},
         "missing_streak": 2,  # m2, m4

@@ -239,6 +239,10 @@ def run_trend(args: argparse.Namespace) -> int:
     filters, fields = _filters(args), _fields(args)
     if args.top < 1:
         raise BadInput("--top must be at least 1")
+    if args.evidence != "live":
+        from jobtracker.research.archive_cli import archive_trend_command
+
+        return archive_trend_command(args, phrase, since, until, filters, fields)
     db = _connect(args)
     frame = trend(
         db, phrase, freq=args.freq, by=args.by, since=since, until=until, fields=fields, **filters
@@ -272,6 +276,10 @@ def run_first_seen(args: argparse.Namespace) -> int:
     since, until = _dates(args)
     filters, fields = _filters(args), _fields(args)
     db = _connect(args)
+    if args.evidence != "live":
+        from jobtracker.research.archive_cli import archive_first_seen_command
+
+        return archive_first_seen_command(args, db, phrase, since, until, filters, fields)
     frame = first_seen(db, phrase, fields=fields, since=since, until=until, **filters)
     total = len(frame)
     frame = _limit(frame, args)
@@ -320,6 +328,10 @@ def run_active(args: argparse.Namespace) -> int:
     phrase = _phrase(args.phrase, "--phrase")
     filters, fields = _filters(args), _fields(args)
     db = _connect(args)
+    if args.evidence != "live":
+        from jobtracker.research.archive_cli import archive_active_command
+
+        return archive_active_command(args, db, on, phrase, filters, fields)
     frame = active(db, on, phrase=phrase, fields=fields, **filters)
     what = f"{len(frame)} postings open on {on}" + (f" mentioning {phrase!r}" if phrase else "")
     if args.by:
@@ -370,6 +382,12 @@ def run_history(args: argparse.Namespace) -> int:
     if not key:
         raise BadInput("POSTING_ID is empty")
     db = _connect(args)
+    if args.evidence != "live":
+        from jobtracker.research.archive_cli import archive_history_command
+
+        return archive_history_command(args, db, key)
+    if args.part == "sightings":
+        raise BadInput("--part sightings needs --evidence archive or both")
     result = history(db, key)
     fmt = _fmt(args)
     if fmt == "json":
@@ -582,6 +600,17 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
     return {"db": db, "out": out, "filters": filters, "fields": fields, "dates": dates}
 
 
+def evidence_option(parser: argparse.ArgumentParser, *, both: bool = True) -> None:
+    """``--evidence live|archive|both`` (default ``live``: live history only, as before)."""
+    parser.add_argument(
+        "--evidence",
+        choices=("live", "archive", "both") if both else ("live", "archive"),
+        default="live",
+        help="live crawls (default), web-archive sightings (`jobtracker backfill`), or both "
+        "side by side, labelled; tiers in docs/research.md",
+    )
+
+
 def mongo_options() -> argparse.ArgumentParser:
     """A parent parser with ``--mongo-uri`` and ``--database``, as every command has them."""
     return _parents()["db"]
@@ -623,6 +652,7 @@ def register(subparsers: Any) -> None:
     trend.add_argument(
         "--long", action="store_true", help="grouped table as one row per period and group"
     )
+    evidence_option(trend)
     trend.set_defaults(func=run_trend, says_rules=True)
 
     first = subparsers.add_parser(
@@ -641,6 +671,7 @@ def register(subparsers: Any) -> None:
     first.add_argument(
         "--limit", type=int, help=f"at most N rows (default: {TABLE_LIMIT} in a table, else all)"
     )
+    evidence_option(first)
     first.set_defaults(func=run_first_seen, says_rules=True)
 
     act = subparsers.add_parser(
@@ -659,6 +690,7 @@ def register(subparsers: Any) -> None:
     act.add_argument(
         "--limit", type=int, help=f"at most N rows (default: {TABLE_LIMIT} in a table, else all)"
     )
+    evidence_option(act, both=False)
     act.set_defaults(func=run_active, says_rules=True)
 
     hist = subparsers.add_parser(
@@ -677,10 +709,11 @@ def register(subparsers: Any) -> None:
     )
     hist.add_argument(
         "--part",
-        choices=("spans", "versions", "diffs"),
+        choices=("spans", "versions", "diffs", "sightings"),
         default="diffs",
-        help="the table --csv prints (default: diffs)",
+        help="the table --csv prints (default: diffs; sightings with --evidence archive|both)",
     )
+    evidence_option(hist)
     hist.set_defaults(func=run_history, says_rules=True)
 
     exp = subparsers.add_parser(

@@ -121,3 +121,64 @@ def _date_axis(ax: Any, x: list[datetime], freq: str) -> None:
         locator = mdates.DayLocator(interval=step)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+ARCHIVE_LABELS = {
+    "observed": "archive: observed (sighted mentioning it)",
+    "bracketed": "archive: bracketed (inferred)",
+}
+
+
+def plot_archive_trend(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """A line chart of an archive (or both) trend frame, every archive line labelled
+    "archive", the live line labelled "live", and a vertical line where live crawling starts."""
+    import pandas as pd
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    attrs = frame.attrs
+    both = attrs.get("evidence") == "both"
+    prefix = "archive_" if both else ""
+    keys = ["period"]
+    summed = frame.groupby(keys, sort=True).sum(numeric_only=True) if len(frame) else frame
+    path = Path(path)
+    fig = Figure(figsize=(10, 5.5), dpi=110, layout="constrained")
+    ax = fig.add_subplot()
+    x = list(pd.to_datetime(summed.index).to_pydatetime()) if len(summed) else []
+    marker = "o" if len(x) <= 60 else None
+    for tier, label in ARCHIVE_LABELS.items():
+        if len(summed):
+            ax.plot(x, summed[prefix + tier].to_numpy(), marker=marker, markersize=3, label=label)
+    if both and len(summed):
+        live = frame.groupby(keys, sort=True)["live_mentioned_while_open"].sum(min_count=1)
+        ax.plot(x, live.astype("float64").to_numpy(), linewidth=2.2, label="live: open, mentioning")
+    start = attrs.get("live_start")
+    if start is not None:
+        ax.axvline(
+            datetime.combine(start, datetime.min.time()),
+            color="#444444",
+            linestyle="--",
+            label=f"live crawling starts ({start})",
+        )
+    fig.suptitle(
+        f"Postings mentioning \u201c{attrs.get('phrase', '')}\u201d: archive evidence"
+        + (" and live crawls" if both else ""),
+        fontsize=13,
+    )
+    ax.set_title(
+        f"{attrs.get('since')} .. {attrs.get('until')}; whole words, case-insensitive; "
+        "archive figures are sightings in web archives (docs/research.md)",
+        fontsize=8,
+        color="#555555",
+    )
+    freq = str(attrs.get("freq"))
+    ax.set_xlabel(FREQ_LABEL.get(freq, "Period"))
+    ax.set_ylabel("Distinct postings")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(bottom=0)
+    _date_axis(ax, x, freq)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png")
+    return path

@@ -33,6 +33,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from jobtracker.derived import NORMALIZER_VERSION
+from jobtracker.store.archive import ARCHIVE_KINDS, check_archive
 from jobtracker.store.connection import POSTINGS, RUNS, VERSIONS
 from jobtracker.store.mongo import CLEAR_MISSING, MISSING_FIELDS, utc_ms
 
@@ -62,6 +63,7 @@ KINDS: dict[str, str] = {
     "version_ends": "ended versions end at the next one or at closure",
     "orphan_versions": "no version without its posting (or past it)",
     "stale_runs": "no run left running",
+    **ARCHIVE_KINDS,
 }
 #: Kinds that ``repair_store`` can fix (where the fix is derivable from the store).
 REPAIRABLE = (
@@ -415,6 +417,9 @@ def verify_store(
         _orphans(group[1], report)
         group = next(groups, None)
     _check_runs(db, report)
+    for kind, (count, examples) in check_archive(db).items():
+        report.violations[kind].count += count
+        report.violations[kind].examples.extend(examples)
     report.seconds = time.perf_counter() - started
     return report
 
