@@ -93,13 +93,14 @@ mongo: venv  ## start the MongoDB test server in the background and print its MO
 mongo-stop: venv  ## stop the MongoDB test server started by `make mongo`
 	$(BIN)/python -m jobsim mongo stop
 
-bench: venv  ## benchmark crawls of the simulated boards, verify, research, role families on real titles, renormalize (prints figures)
+bench: venv  ## benchmark crawls of the simulated boards, verify, research, role families on real titles, renormalize, the archive backfill (prints figures)
 	$(BIN)/python bench/bench_crawl.py
 	$(BIN)/python bench/bench_hourly.py
 	$(BIN)/python bench/bench_verify.py
 	$(BIN)/python bench/bench_research.py
 	$(BIN)/python bench/bench_role_families.py
 	$(BIN)/python bench/bench_renormalize.py
+	$(BIN)/python bench/bench_backfill.py
 
 egg: venv  ## build the scrapyd egg (jobtracker package only) into dist/
 	@# From a clean build folder: files left there by an older layout would go into the egg.
