@@ -263,8 +263,6 @@ def archive_status(db: Database) -> dict[str, dict[str, Any]]:
         entry["listed"] += row["n"]
         if key["state"] == LISTED:
             entry["left"] += row["n"]
-        else:
-            entry["fetched"] += row["n"]
         if key["state"] == REJECTED:
             entry["rejected"][key["reason"] or "unknown"] += row["n"]
         elif key["state"] == FAILED:
@@ -284,6 +282,10 @@ def archive_status(db: Database) -> dict[str, dict[str, Any]]:
         entry["sightings"] = row["n"]
         entry["postings"] = len(row["postings"])
     for archive, entry in result.items():
+        # Fetched: answered by the archive (captures rejected from their listing row are not).
+        entry["fetched"] = db[CAPTURES].count_documents(
+            {"archive": archive, "fetched_at": {"$ne": None}}
+        )
         entry["rejected"] = dict(sorted(entry["rejected"].items()))
         last = db[ARCHIVE_RUNS].find_one({"archive": archive}, sort=[("started_at", DESCENDING)])
         if last:
