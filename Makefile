@@ -100,6 +100,8 @@ bench: venv  ## benchmark crawls of the simulated boards, verify, research, role
 	$(BIN)/python bench/bench_research.py
 	$(BIN)/python bench/bench_role_families.py
 	$(BIN)/python bench/bench_renormalize.py
+	$(BIN)/python bench/bench_normalize.py
+	$(BIN)/python bench/bench_archive_sim.py
 	$(BIN)/python bench/bench_backfill.py
 
 egg: venv  ## build the scrapyd egg (jobtracker package only) into dist/

@@ -36,7 +36,7 @@ def main() -> None:
         groupings = {
             "site": lambda label: label.site,
             "era": lambda label: label.era,
-            "source": lambda label: label.source.split(":")[0],
+            "source": lambda label: label.source.split(":")[0][:38],
         }
         for grouping, key in groupings.items():
             for group, result in sorted(score(labels, classify, key).items()):

@@ -187,9 +187,8 @@ def build_parser(prog: str = "python -m jobsim") -> argparse.ArgumentParser:
         "--archive",
         action="store_true",
         help="print the simulated web archive's valid sightings (JSON array) instead; "
-        "takes --archive-seed, --captures, --years",
+        "with --seed, --captures, --years",
     )
-    truth.add_argument("--archive-seed", type=int, default=1, help="archive seed (default: 1)")
     truth.add_argument(
         "--captures", type=_int_in(50, 1_000_000), default=3000, help="archive captures"
     )
@@ -320,6 +319,7 @@ def _archive_serve(args: argparse.Namespace) -> int:
         )
         return 1
     print(json.dumps(server.urls()), flush=True)
+    server.warm()
 
     def stop(signum: int, frame: object) -> None:
         raise SystemExit(0)
@@ -337,7 +337,7 @@ def _archive_serve(args: argparse.Namespace) -> int:
 def _archive_truth(args: argparse.Namespace) -> int:
     from jobsim.archive.model import ArchiveModel
 
-    model = ArchiveModel(seed=args.archive_seed, captures=args.captures, years=args.years)
+    model = ArchiveModel(seed=args.seed, captures=args.captures, years=args.years)
     try:
         sys.stdout.write(json.dumps(model.truth(), indent=1) + "\n")
         sys.stdout.flush()

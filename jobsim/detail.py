@@ -3,7 +3,8 @@
 Server-rendered like the real Rails page: ``#job-detail``, ``h1.title``, ``p.meta`` with the
 "Job ID", and ``#job-detail-body .section`` blocks with ``<h2>DESCRIPTION</h2>``,
 ``<h2>BASIC QUALIFICATIONS</h2>`` and ``<h2>PREFERRED QUALIFICATIONS</h2>`` each followed by one
-``<p>``. Unknown or closed ids are answered 404 by the server (``not_found_page``).
+``<p>``. Like the real pages it shows no posted date (that is in the search JSON only). Unknown or
+closed ids are answered 404 by the server (``not_found_page``).
 """
 
 from __future__ import annotations
@@ -60,7 +61,6 @@ def detail_page(job: dict[str, Any], locale: str = "en") -> str:
         <div class="details-line">
           <p class="meta">Job ID: {job["id_icims"]} | {html.escape(job["company_name"])}</p>
           <ul class="list-unstyled locations">{locations}</ul>
-          <p class="posting-date">Posted {html.escape(job["posted_date"])}</p>
         </div>
       </div>
     </div>

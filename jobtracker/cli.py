@@ -1,6 +1,7 @@
 """The ``jobtracker`` command (also ``python -m jobtracker``).
 
-Subcommands: ``verify`` (the store's invariants, :mod:`jobtracker.store.verify`), the research
+Subcommands: ``verify`` (the store's invariants, :mod:`jobtracker.store.verify`), ``health``
+(every source's history kept? :mod:`jobtracker.notify.health`), the research
 commands of :mod:`jobtracker.research.cli` (``trend``, ``first-seen``, ``active``, ``history``,
 ``export``, ``runs``), the scrapyd commands of :mod:`jobtracker.deploy.cli` (``deploy``,
 ``schedule``) and ``probe`` (:mod:`jobtracker.probe`). ``sim``, ``mongo`` and ``demo`` belong to
@@ -143,6 +144,89 @@ def _run_renormalize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _health_sources(values: list[str] | None) -> list[str] | None:
+    from jobtracker.research.cli import BadInput
+    from jobtracker.sources import SOURCE_NAMES
+
+    names = [name.strip() for value in values or [] for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in SOURCE_NAMES]
+    if unknown:
+        raise BadInput(
+            f"--source: unknown source {unknown[0]!r} (known: {', '.join(SOURCE_NAMES)})"
+        )
+    return list(dict.fromkeys(names)) or None
+
+
+@command_handler
+def _run_health(args: argparse.Namespace) -> int:
+    import json
+    import math
+    import os
+    from datetime import timedelta
+    from pathlib import Path
+
+    from pymongo.errors import ConnectionFailure, PyMongoError, ServerSelectionTimeoutError
+
+    from jobtracker.clock import Clock
+    from jobtracker.notify.health import check_health
+    from jobtracker.notify.sender import NOTIFY_VARIABLE, Notifier
+    from jobtracker.notify.verdict import FAILURE, Message
+    from jobtracker.redaction import redact, redact_text
+    from jobtracker.research.cli import BadInput, connect_args
+    from jobtracker.research.connection import default_uri
+
+    hours = args.max_age
+    if not (math.isfinite(hours) and 0 < hours <= MAX_STALE_HOURS):
+        raise BadInput(f"--max-age {hours:g}: give hours, more than 0, at most {MAX_STALE_HOURS}")
+    sources = _health_sources(args.source)
+    try:  # a replayed (simulated) crawl's clock, as the crawls use it
+        clock = Clock.from_setting(os.environ.get("JOBTRACKER_CLOCK_START"))
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    notifier = None
+    if args.notify:
+        notifier = Notifier.from_environment()
+        if notifier is None or not notifier.targets:
+            raise BadInput(f"--notify: {NOTIFY_VARIABLE} names no usable Apprise URL")
+    var_dir = Path(os.environ.get("JOBTRACKER_VAR_DIR") or "var")
+    try:
+        db = connect_args(args)
+        try:
+            report = check_health(
+                db,
+                now=clock.now(),
+                max_age=timedelta(hours=hours),
+                sources=sources,
+                var_dir=var_dir,
+            )
+        finally:
+            db.client.close()
+    except (ServerSelectionTimeoutError, ConnectionFailure):
+        uri = redact(args.mongo_uri or default_uri() or "")
+        line = f"cannot read the store: MongoDB at {uri} does not answer"
+        print(f"jobtracker health: error: {line}", file=sys.stderr)
+        if notifier is not None:
+            notifier.send(Message("jobtracker health: store unreadable", line, FAILURE))
+        return 2
+    except PyMongoError as exc:
+        reason = redact_text(str(exc).splitlines()[0][:200])
+        line = f"cannot read the store (MongoDB: {reason})"
+        print(f"jobtracker health: error: {line}", file=sys.stderr)
+        if notifier is not None:
+            notifier.send(Message("jobtracker health: store unreadable", line, FAILURE))
+        return 2
+    if args.prometheus:
+        sys.stdout.write(report.prometheus_text())
+    elif args.json:
+        json.dump(report.as_dict(), sys.stdout, indent=1, default=str)
+        print()
+    else:
+        print("\n".join(report.lines()))
+    if notifier is not None and not report.ok:
+        notifier.send(report.message())
+    return report.exit_code
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, with help text on every subcommand."""
     parser = argparse.ArgumentParser(
@@ -227,6 +311,50 @@ def build_parser() -> argparse.ArgumentParser:
     )
     renormalize.add_argument("--json", action="store_true", help="the report as JSON")
     renormalize.set_defaults(func=_run_renormalize)
+
+    health = commands.add_parser(
+        "health",
+        parents=[mongo_options()],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="is every source's daily history kept? (cron, Prometheus, dead-man's switch)",
+        description=(
+            "Per source: the last run and its verdict, the age of the last complete run, open\n"
+            "postings, new and closed in the last day, held closures; and the spills waiting\n"
+            "for import in JOBTRACKER_VAR_DIR. A source is healthy when it had a complete run\n"
+            "within --max-age and its last finished run was not bad (blocked, unreachable,\n"
+            "incomplete, held by a guard, MongoDB unavailable, abandoned).\n"
+            "Exit status: 0 every source healthy; 1 a source stale or bad, or no runs at all;\n"
+            "2 the store cannot be read or the arguments are wrong. Times use the crawl clock\n"
+            "(JOBTRACKER_CLOCK_START when set). See docs/operations.md."
+        ),
+        epilog="example: jobtracker health --max-age 26 --notify",
+    )
+    health.add_argument(
+        "--max-age",
+        type=float,
+        default=36.0,
+        metavar="HOURS",
+        help="a source without a complete run for longer is stale (default 36; fractions allowed)",
+    )
+    health.add_argument(
+        "--source",
+        action="append",
+        metavar="LIST",
+        help="only these sources (comma-separated or repeated; default: every source that ran)",
+    )
+    output = health.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="the report as JSON")
+    output.add_argument(
+        "--prometheus",
+        action="store_true",
+        help="the Prometheus text format, for node_exporter's textfile collector",
+    )
+    health.add_argument(
+        "--notify",
+        action="store_true",
+        help="when unhealthy (or the store is unreadable), send the summary to JOBTRACKER_NOTIFY",
+    )
+    health.set_defaults(func=_run_health)
 
     register_research_commands(commands)
     register_deploy_commands(commands)

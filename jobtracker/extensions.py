@@ -11,16 +11,22 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pymongo.errors import PyMongoError
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from jobtracker.notify.runs import abandoned_messages, run_end_message
+from jobtracker.notify.sender import Notifier, notify_every_run
+from jobtracker.notify.verdict import Verdict, run_verdict
 from jobtracker.redaction import redact_text
 from jobtracker.run import CrawlRun, key_stats
 from jobtracker.spiders.base import TrackedSpider
+from jobtracker.store.connection import DEFAULT_DATABASE, open_database
 
 if TYPE_CHECKING:
     from typing import Self
 
+    from pymongo.database import Database
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
@@ -28,6 +34,15 @@ logger = logging.getLogger(__name__)
 #: Sent once a run is finalized (``run``: the :class:`~jobtracker.run.CrawlRun`), after the
 #: spider closed: the store records the run's end and applies its closures then.
 run_finalized = object()
+#: Sent after :data:`run_finalized` (its receivers have recorded the run): ``run``, ``record``
+#: (the run as its ``crawl_runs`` record says it) and ``verdict``
+#: (:class:`~jobtracker.notify.verdict.Verdict`); notifications are sent then.
+run_concluded = object()
+#: The stats keys of a run's verdict (docs/operations.md), for Spidermon and ScrapydWeb.
+VERDICT_STAT = "jobtracker/verdict"
+VERDICT_REASON_STAT = "jobtracker/verdict_reason"
+VERDICT_TYPE_STAT = "jobtracker/verdict_type"
+VERDICT_OK_STAT = "jobtracker/verdict_ok"
 
 
 class CrawlRunExtension:
@@ -80,6 +95,14 @@ class CrawlRunExtension:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text(json.dumps(summary, indent=2, default=str) + "\n")
         self.crawler.signals.send_catch_log(run_finalized, run=run)
+        record = concluded_record(run, stats.get_stats())
+        verdict = run_verdict(record)
+        stats.set_value(VERDICT_STAT, verdict.name)
+        stats.set_value(VERDICT_REASON_STAT, verdict.reason)
+        stats.set_value(VERDICT_TYPE_STAT, verdict.notify_type)
+        stats.set_value(VERDICT_OK_STAT, not verdict.bad)
+        logger.info("Run verdict: %s: %s", verdict.name, verdict.reason)
+        self.crawler.signals.send_catch_log(run_concluded, run=run, record=record, verdict=verdict)
 
     def summary(self, reason: str) -> dict[str, Any]:
         run, stats = self.run, self.crawler.stats.get_stats()
@@ -97,6 +120,121 @@ class CrawlRunExtension:
             "role_family_by_source": role_family_by_source(stats),
             "stats": key_stats(stats),
         }
+
+
+def concluded_record(run: CrawlRun, stats: Mapping[str, Any]) -> dict[str, Any]:
+    """The finalized run as its ``crawl_runs`` record says it (also when no store recorded
+    it), from the run and the stats the store pipeline left."""
+    failed = bool(stats.get("jobtracker/store/failed"))
+    changes = dict(stats.get("jobtracker/store/changes") or {})
+    if stats.get("jobtracker/store/unsaved"):
+        changes["unsaved"] = stats["jobtracker/store/unsaved"]
+    return {
+        **run.start_record(),
+        "finish_reason": "store_unavailable" if failed else run.finish_reason,
+        "finish_detail": stats.get("jobtracker/finish_detail"),
+        "finished_at": run.clock.now(),
+        "complete": run.complete and not failed,
+        "partitions": run.ledger.summary(),
+        "changes": changes,
+        "closure": {
+            "guarded": stats.get("jobtracker/closures/guarded"),
+            "held": changes.get("held") or 0,
+            "closed": changes.get("closed") or 0,
+        },
+        "stats": key_stats(stats),
+    }
+
+
+class RunNotifications:
+    """Tells operators through Apprise (``JOBTRACKER_NOTIFY``) when a run of any jobtracker
+    spider goes wrong or recovers, and about runs its start found abandoned; one message per
+    run at most, sent within a bounded time, never changing the crawl's outcome
+    (:mod:`jobtracker.notify`). Off when ``JOBTRACKER_NOTIFY`` names no target."""
+
+    def __init__(self, crawler: Crawler, notifier: Notifier) -> None:
+        self.crawler = crawler
+        self.notifier = notifier
+        settings = crawler.settings
+        self.every_run = notify_every_run(str(settings.get("JOBTRACKER_NOTIFY_EVERY_RUN", "")))
+        self.uri: str | None = settings.get("MONGO_URI") or None
+        self.database: str = settings.get("MONGO_DATABASE") or DEFAULT_DATABASE
+        self.timeout_ms = settings.getint("JOBTRACKER_STORE_TIMEOUT_MS", 3000)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not isinstance(crawler.spider, TrackedSpider):
+            raise NotConfigured("not a jobtracker spider: no run to tell about")
+        notifier = Notifier.from_value(crawler.settings.get("JOBTRACKER_NOTIFY"))
+        if notifier is None:
+            raise NotConfigured("JOBTRACKER_NOTIFY names no target")
+        if not notifier.targets:
+            logger.warning("JOBTRACKER_NOTIFY names no usable target: no notifications")
+            raise NotConfigured("no usable notification target")
+        extension = cls(crawler, notifier)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.run_concluded, signal=run_concluded)
+        return extension
+
+    def _open_store(self) -> Database | None:
+        if not self.uri:
+            return None
+        try:
+            return open_database(
+                self.uri,
+                self.database,
+                timeout_ms=self.timeout_ms,
+                socket_timeout_ms=self.timeout_ms,
+                appname="jobtracker-notify",
+            )
+        except PyMongoError as exc:
+            logger.warning("Notifications without the store's history (%s)", exc)
+            return None
+
+    def spider_opened(self) -> None:
+        """Tell about the runs this start found abandoned (the store pipeline marked them)."""
+        try:
+            self._tell_abandoned()
+        except Exception as exc:  # a notification never changes the crawl, nor prints a traceback
+            logger.warning("Notifications about abandoned runs failed: %s", exc)
+
+    def _tell_abandoned(self) -> None:
+        abandoned = self.crawler.stats.get_value("jobtracker/store/abandoned_runs")
+        if not abandoned:
+            return
+        db = self._open_store()
+        if db is None:
+            return
+        try:
+            messages = abandoned_messages(db, list(abandoned))
+        except PyMongoError as exc:
+            logger.warning("Cannot read the abandoned runs to tell about them: %s", exc)
+            messages = []
+        finally:
+            db.client.close()
+        for message in messages:
+            self.notifier.send(message)
+
+    def run_concluded(self, run: CrawlRun, record: dict[str, Any], verdict: Verdict) -> None:
+        try:
+            self._tell(run, record, verdict)
+        except Exception as exc:  # a notification never changes the crawl, nor prints a traceback
+            logger.warning("The notification of run %s failed: %s", run.run_id, exc)
+
+    def _tell(self, run: CrawlRun, record: dict[str, Any], verdict: Verdict) -> None:
+        # Only a complete run needs the store (for the history a recovery reads).
+        db = None if verdict.bad else self._open_store()
+        try:
+            message = run_end_message(
+                db, record, verdict, run.clock.now(), every_run=self.every_run
+            )
+        finally:
+            if db is not None:
+                db.client.close()
+        if message is not None:
+            result = self.notifier.send(message)
+            self.crawler.stats.set_value("jobtracker/notify/sent", result.delivered)
+            self.crawler.stats.set_value("jobtracker/notify/failed", len(result.failed))
 
 
 def crawl_run(crawler: Crawler) -> CrawlRun:

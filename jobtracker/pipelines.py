@@ -248,7 +248,9 @@ class MongoStorePipeline:
         try:
             self.store = PostingStore.connect(self.uri, self.database, timeout_ms=self.timeout_ms)
             self.store.ensure_indexes()
-            recover(self.store, self.var_dir, run.clock.now(), self.abandon_after)
+            recovery = recover(self.store, self.var_dir, run.clock.now(), self.abandon_after)
+            if recovery.abandoned:  # told about by the notifications (RunNotifications)
+                self.crawler.stats.set_value("jobtracker/store/abandoned_runs", recovery.abandoned)
             self.store.start_run(run.start_record())
             spider = self.crawler.spider
             if hasattr(spider, "store_categories") and not run.keyword_run:
@@ -405,6 +407,7 @@ class MongoStorePipeline:
             stats=key_stats(self.crawler.stats.get_stats()),
             plan=run.ledger.plan,
             plan_reason=run.ledger.plan_reason,
+            finish_detail=self.crawler.stats.get_value("jobtracker/finish_detail"),
         )
         update, recorded = finish_run(self.store, self.var_dir, outcome, end, self.guards)
         guarded = (update.get("closure") or {}).get("guarded")

@@ -2,8 +2,9 @@
 
 Environment variables read here: ``MONGO_URI``, ``MONGO_DATABASE``, ``JOBTRACKER_LOG_LEVEL``,
 ``JOBTRACKER_USER_AGENT``, ``JOBTRACKER_USER_AGENT_SUFFIX``, ``JOBTRACKER_CHROMIUM`` (the browser
-for ``amazon_hourly``), ``JOBTRACKER_STRICT_EXIT``, and the archive backfill's
-``JOBTRACKER_ARCHIVE_*`` (docs/backfill.md).
+for ``amazon_hourly``), ``JOBTRACKER_STRICT_EXIT``, ``JOBTRACKER_NOTIFY`` and
+``JOBTRACKER_NOTIFY_EVERY_RUN`` (notifications, docs/operations.md), and the archive
+backfill's ``JOBTRACKER_ARCHIVE_*`` (docs/backfill.md).
 Everything else can be changed per run with ``-s NAME=VALUE``.
 """
 
@@ -129,7 +130,12 @@ EXTENSIONS = {
     "jobtracker.extensions.SafeLogs": 0,  # no password, no terminal escape in any log line
     "jobtracker.extensions.CrawlRunExtension": 500,  # the run: id, clock, ledger, summary
     "jobtracker.extensions.RemoteControlFiles": 1,
+    "jobtracker.extensions.RunNotifications": 600,  # JOBTRACKER_NOTIFY (docs/operations.md)
 }
+# Apprise URLs (space- or comma-separated) told when a run goes wrong or recovers; empty: off.
+JOBTRACKER_NOTIFY = os.environ.get("JOBTRACKER_NOTIFY", "")
+# "1": also a short note for every complete run.
+JOBTRACKER_NOTIFY_EVERY_RUN = os.environ.get("JOBTRACKER_NOTIFY_EVERY_RUN", "0")
 JOBTRACKER_SUMMARY_FILE = None  # also write the crawl summary as JSON to this path
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORTERS = {

@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.support.archive",
     "tests.support.mongo",
     "tests.support.sim",
+    "tests.support.webhook",
 ]

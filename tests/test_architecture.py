@@ -28,11 +28,14 @@ LAYERS = {
     "jobtracker.plan_discovery": "pure",
     "jobtracker.site_status": "pure",
     "jobtracker.derived": "pure",
+    "jobtracker.notify.verdict": "pure",
     "jobtracker.archive": "pure",
     # the hourly sites' pages in a browser (Playwright, no Scrapy): the spider's and the probe's
     "jobtracker.browser": "browser",
     # all pymongo code
     "jobtracker.store": "store",
+    # telling operators: Apprise messages and the health of every source, over the store
+    "jobtracker.notify": "notify",
     # the crawl: Scrapy components over the two layers above
     "jobtracker.settings": "crawl",
     "jobtracker.spiders": "crawl",
@@ -60,10 +63,20 @@ MAY_IMPORT = {
     "pure": {"package", "pure"},
     "browser": {"package", "pure", "browser"},
     "store": {"package", "pure", "store"},
-    "crawl": {"package", "pure", "store", "browser", "crawl"},
+    "notify": {"package", "pure", "store", "notify"},
+    "crawl": {"package", "pure", "store", "browser", "notify", "crawl"},
     "research": {"package", "pure", "store", "research"},
-    "deploy": {"package", "pure", "store", "research", "browser", "deploy", "crawl-settings"},
-    "cli": {"package", "pure", "store", "research", "deploy", "cli"},
+    "deploy": {
+        "package",
+        "pure",
+        "store",
+        "research",
+        "browser",
+        "notify",
+        "deploy",
+        "crawl-settings",
+    },
+    "cli": {"package", "pure", "store", "research", "deploy", "notify", "cli"},
 }
 #: Third-party packages a layer must not import.
 FORBIDDEN = {
@@ -73,6 +86,8 @@ FORBIDDEN = {
     "browser": {"scrapy", "twisted", "pymongo", "pandas", "matplotlib", "pyarrow",
                 "scrapy_playwright", "itemadapter"},
     "store": {"scrapy", "twisted", "pandas", "matplotlib", "pyarrow", "playwright"},
+    "notify": {"scrapy", "twisted", "pandas", "matplotlib", "pyarrow", "playwright",
+               "scrapy_playwright", "itemadapter"},
     "crawl": {"pandas", "matplotlib", "pyarrow"},
     "research": {"scrapy", "twisted", "playwright", "scrapy_playwright"},
     "deploy": {"scrapy", "twisted", "playwright"},

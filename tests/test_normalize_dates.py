@@ -210,3 +210,45 @@ def test_long_strings_are_refused_without_caching() -> None:
     long_text = "July 2, 2026 " * 100
     assert parse_posted_date(long_text) is None
     assert parse_updated_time("2 months " * 100, datetime(2026, 7, 1, tzinfo=UTC)).at is None
+
+
+# --- every form a job page or board shows, on real strings (tests/fixtures/real_dates.csv) ----
+
+
+def _real_date_rows() -> list[dict[str, str]]:
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).parent / "fixtures" / "real_dates.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.parametrize("row", _real_date_rows(), ids=lambda row: row["text"])
+def test_real_date_forms(row: dict[str, str]) -> None:
+    expected = date.fromisoformat(row["expected"]) if row["expected"] else None
+    assert parse_posted_date(row["text"], row["locale"]) == expected
+
+
+def test_epoch_milliseconds_as_a_number() -> None:
+    assert parse_posted_date(1754255680000) == date(2025, 8, 3)
+    assert parse_posted_date(1754255680000.0) is None  # a float is not a timestamp the site sends
+    assert parse_posted_date(True) is None
+
+
+def test_iso_date_is_the_date_as_written_not_shifted_to_utc() -> None:
+    """The board shows its own calendar day: 23:50 at -04:00 is still September 9."""
+    assert parse_posted_date("2026-09-09T23:50:29-04:00") == date(2026, 9, 9)
+    assert parse_posted_date("2026-09-09T23:50:29Z") == date(2026, 9, 9)
+    assert parse_posted_date("2026-02-30T10:00:00Z") is None
+
+
+def test_numeric_dates_follow_the_site_locale_order() -> None:
+    assert parse_posted_date("Updated: 3/28/2025", "en") == date(2025, 3, 28)
+    assert parse_posted_date("Updated: 3/28/2025", "en-gb") is None  # month 28: refused
+    assert parse_posted_date("Posted 7/2/2026", "de") == date(2026, 2, 7)
+
+
+def test_localized_prefixed_dates() -> None:
+    assert parse_posted_date("2. Juli 2026", "de") == JULY_2
+    assert parse_posted_date("Posted 2. Juli 2026", "de") == JULY_2

@@ -341,7 +341,8 @@ def test_legacy_map_only_names_current_codes() -> None:
         # A code that does not resolve falls back to the name, if it names one subdivision.
         ("IN, XX, Hyderabad", "Hyderabad, Telangana, IND", "IN-TS"),
         ("US, ZZ, Austin", "Austin, Texas, USA", "US-TX"),
-        ("ES, ZZ, Madrid", "Madrid, Madrid, ESP", "ES-M"),
+        # "Madrid" names the province ES-M and, in German and Italian, the community ES-MD.
+        ("ES, ZZ, Madrid", "Madrid, Madrid, ESP", None),
         ("IN, XX, Somewhere", "Somewhere, Atlantis, IND", None),
     ],
 )
@@ -459,4 +460,186 @@ def test_as_dict_is_plain_json() -> None:
         "longitude": -97.74299,
         "is_virtual": False,
         "raw": "US, TX, Austin",
+        "subdivision_unresolved": False,
     }
+
+
+# --- Amazon's own region codes, the tile form, region names in the site's languages ----------
+# Real strings: the issue's (#20, measured on 5,345 real postings) and the real-strings fixture
+# tests/fixtures/real_locations.csv (one source per row).
+
+REAL_LOCATIONS = FIXTURES / "real_locations.csv"
+
+
+@pytest.mark.parametrize(
+    ("text", "alpha2", "subdivision", "city"),
+    [
+        ("UK, CAMBS, Cambridge", "GB", "GB-CAM", "Cambridge"),
+        ("UK, N YORK, Heslington", "GB", "GB-NYK", "Heslington"),
+        ("UK, BRIST, Bristol", "GB", "GB-BST", "Bristol"),
+        ("TW, TP, Taipei", "TW", "TW-TPE", "Taipei"),
+        ("MX, EMEX, Mexico City", "MX", "MX-MEX", "Mexico City"),
+        ("IN, KA, Bangalore", "IN", "IN-KA", "Bangalore"),
+        ("DE, BE, Berlin", "DE", "DE-BE", "Berlin"),
+        ("US, WA, Seattle", "US", "US-WA", "Seattle"),
+        ("USA, TX, Austin", "US", "US-TX", "Austin"),
+        ("JP, 13, Tokyo", "JP", "JP-13", "Tokyo"),
+        ("CN, 31, Shanghai", "CN", "CN-SH", "Shanghai"),
+    ],
+)
+def test_amazon_region_codes(text: str, alpha2: str, subdivision: str, city: str) -> None:
+    (loc,) = normalize_locations({"location": text})
+    assert (loc.country_alpha2, loc.subdivision_code, loc.city) == (alpha2, subdivision, city)
+    assert loc.subdivision_unresolved is False
+
+
+@pytest.mark.parametrize(
+    ("text", "alpha2", "subdivision", "city", "region_name"),
+    [
+        ("Seattle, WA, USA", "US", "US-WA", "Seattle", "Washington"),
+        ("Madrid, Community of Madrid, ESP", "ES", "ES-MD", "Madrid", "Community of Madrid"),
+        ("Hyderabad, Telangana, IND", "IN", "IN-TS", "Hyderabad", "Telangana"),
+    ],
+)
+def test_tile_form_city_region_country(
+    text: str, alpha2: str, subdivision: str, city: str, region_name: str
+) -> None:
+    """The rendered tile ("City, ST, CCC" / "City, Region, CCC") in either string field."""
+    for job in ({"location": text}, {"normalized_location": text}):
+        (loc,) = normalize_locations(job)
+        assert (loc.country_alpha2, loc.subdivision_code, loc.city) == (alpha2, subdivision, city)
+        assert loc.region_name == region_name
+
+
+@pytest.mark.parametrize(
+    ("normalized", "subdivision"),
+    [
+        # Region names as pycountry's ISO 3166-2 translations give them in the site's languages.
+        ("München, Bavière, DEU", "DE-BY"),  # fr
+        ("München, Baviera, DEU", "DE-BY"),  # it
+        ("München, Bawaria, DEU", "DE-BY"),  # pl
+        ("Madrid, Comunidad de Madrid, ESP", "ES-MD"),  # es, pycountry's "Madrid, Comunidad de"
+        ("München, Bavaria, DEU", "DE-BY"),  # en
+        ("ミュンヘン, バイエルン, DEU", "DE-BY"),  # ja: names in other scripts fold as well
+        ("慕尼黑, 巴伐利亚, DEU", "DE-BY"),  # zh
+    ],
+)
+def test_region_names_in_the_site_languages(normalized: str, subdivision: str) -> None:
+    (loc,) = normalize_locations({"normalized_location": normalized})
+    assert loc.subdivision_code == subdivision
+
+
+def test_a_name_two_subdivisions_share_resolves_to_neither() -> None:
+    """German and Italian call the Community of Madrid (ES-MD) just "Madrid", the name of the
+    province (ES-M): a bare "Madrid" region is ambiguous, so no subdivision, and it says so."""
+    (loc,) = normalize_locations({"normalized_location": "Madrid, Madrid, ESP"})
+    assert (loc.country_alpha2, loc.subdivision_code) == ("ES", None)
+    assert loc.subdivision_unresolved is True
+
+
+def test_unresolvable_region_keeps_the_country_and_says_so() -> None:
+    (loc,) = normalize_locations({"location": "UK, WXYZ, Nowhere"})
+    assert (loc.country_alpha2, loc.subdivision_code, loc.city) == ("GB", None, "Nowhere")
+    assert loc.region_name == "WXYZ"  # 4 characters and no Amazon code: kept as a name
+    assert loc.subdivision_unresolved is True
+    assert loc.as_dict()["subdivision_unresolved"] is True
+
+
+def test_no_region_named_is_not_unresolved() -> None:
+    for text in ("IN, Hyderabad", "GB, Cambridge", "ARE, Dubai", "IN"):
+        (loc,) = normalize_locations({"location": text})
+        assert loc.subdivision_code is None
+        assert loc.subdivision_unresolved is False
+
+
+def test_amazon_region_table_names_only_pycountry_codes() -> None:
+    """Every entry of the shipped table (package data) is a current pycountry subdivision of its
+    country and is not itself an ISO code (those need no entry)."""
+    from importlib.resources import files
+
+    table = json.loads(
+        files("jobtracker.normalize").joinpath("amazon_regions.json").read_text("utf-8")
+    )
+    for kind in ("codes", "names"):
+        for alpha2, entries in table[kind].items():
+            for token, entry in entries.items():
+                sub = pycountry.subdivisions.get(code=entry["iso"])
+                assert sub is not None and sub.country_code == alpha2, (token, entry)
+                assert token in entry["seen"]
+                if kind == "codes":
+                    assert pycountry.subdivisions.get(code=f"{alpha2}-{token}") is None
+
+
+def _resolve_fixture_row(row: dict[str, str]) -> Location | None:
+    from jobtracker.sources.amazon_hourly import card_locations
+
+    if row["field"] == "card_state":
+        found = card_locations({"state": row["raw"], "city": "X"}, "USA")
+    elif row["field"] == "normalized_location":
+        found = normalize_locations({"normalized_location": row["raw"]})
+    else:  # "location" and the tile text, as a page or an archive shows them
+        found = normalize_locations({"location": row["raw"]})
+    return found[0] if found else None
+
+
+def test_real_location_strings_resolve_to_iso_3166_2() -> None:
+    """Over the real-strings fixture, weighted by how often each string was seen: every country
+    right, at least 99.9% of the strings naming a region resolve to the right ISO 3166-2 code,
+    and none to a wrong one."""
+    import csv
+
+    with REAL_LOCATIONS.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) >= 80
+    naming = resolved = 0
+    wrong: list[tuple[str, str | None]] = []
+    for row in rows:
+        loc = _resolve_fixture_row(row)
+        assert loc is not None and loc.country_alpha2 == row["country"], row
+        count = int(row["count"])
+        if row["subdivision"]:
+            naming += count
+            if loc.subdivision_code == row["subdivision"]:
+                resolved += count
+        if loc.subdivision_code not in (None, row["subdivision"] or None):
+            wrong.append((row["raw"], loc.subdivision_code))
+    assert wrong == []
+    assert naming >= 6000
+    assert resolved / naming >= 0.999, resolved / naming
+
+
+@pytest.mark.parametrize(
+    ("state", "subdivision"),
+    [("County Dublin", "IE-D"), ("County Cork", "IE-CO"), ("County Louth", "IE-LH")],
+)
+def test_irish_hourly_cards_name_the_county(state: str, subdivision: str) -> None:
+    """jobs.amazon.ie cards say "County Dublin" where ISO 3166-2 says "Dublin"."""
+    from jobtracker.sources.amazon_hourly import card_locations
+
+    (loc,) = card_locations({"state": state, "city": "X"}, "IRL")
+    assert loc.subdivision_code == subdivision
+
+
+@pytest.mark.parametrize(
+    "state", ["Bedfordshire", "West Midlands", "Greater Manchester", "Cheshire", "West Glamorgan"]
+)
+def test_uk_hourly_cards_traditional_counties_are_flagged_not_guessed(state: str) -> None:
+    """Ceremonial counties are no ISO 3166-2 subdivision (Cheshire is two unitary authorities,
+    Greater Manchester ten boroughs): the card keeps GB and says the region did not resolve."""
+    from jobtracker.sources.amazon_hourly import card_locations
+
+    (loc,) = card_locations({"state": state, "city": "X"}, "GBR")
+    assert (loc.country_alpha2, loc.subdivision_code) == ("GB", None)
+    assert loc.subdivision_unresolved is True
+
+
+@pytest.mark.parametrize(
+    ("normalized", "subdivision", "region_name"),
+    [("Panaji, Goa, IND", "IN-GA", "Goa"), ("Seattle, WA, USA", "US-WA", "Washington")],
+)
+def test_a_short_region_name_is_a_name_unless_only_the_code_resolves(
+    normalized: str, subdivision: str, region_name: str
+) -> None:
+    """ "Goa" has three letters like a code, but it is the name of IN-GA (IN-GOA is no code)."""
+    (loc,) = normalize_locations({"normalized_location": normalized})
+    assert (loc.subdivision_code, loc.region_name) == (subdivision, region_name)

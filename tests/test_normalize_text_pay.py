@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from jobtracker.normalize.pay import PayRange, parse_pay
+from jobtracker.normalize.pay import PayRange, parse_pay, parse_pay_field
 from jobtracker.normalize.text import html_to_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -247,3 +247,152 @@ def test_pay_as_dict_is_plain_json() -> None:
 )  # fmt: skip
 def test_html_to_text_whitespace_and_case_variants(html: str, text: str) -> None:
     assert html_to_text(html) == text
+
+
+# --- every pay form, on real strings (tests/fixtures/real_pay_sentences.csv) ------------------
+
+
+def _pay_rows(name: str) -> list[dict[str, str]]:
+    import csv
+
+    with (FIXTURES / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+PAY_ROWS = _pay_rows("real_pay_sentences.csv")
+
+
+@pytest.mark.parametrize(
+    "row", [row for row in PAY_ROWS if row["outcome"] == "parsed"], ids=lambda row: row["text"][:60]
+)
+def test_real_pay_forms_are_read(row: dict[str, str]) -> None:
+    [found] = parse_pay(row["text"])
+    assert (found.min, found.max, found.currency, found.period) == (
+        float(row["min"]),
+        float(row["max"]),
+        row["currency"],
+        row["period"],
+    )
+
+
+@pytest.mark.parametrize(
+    "row",
+    [row for row in PAY_ROWS if row["outcome"] == "refused"],
+    ids=lambda row: row["text"][:60],
+)
+def test_real_ambiguous_pay_is_refused(row: dict[str, str]) -> None:
+    """A figure beside other figures (overtime, bonuses, a day rate), an open range ("+", "up
+    to", "or more"), a "k" or an alternative ("or") gives nothing: never a wrong number."""
+    assert parse_pay(row["text"]) == []
+
+
+def test_geographic_market_sentence_is_a_range_without_a_location() -> None:
+    row = next(row for row in PAY_ROWS if "$129,300/year" in row["text"])
+    html = (
+        "<p>If the country/region you\u2019re applying in isn\u2019t listed, please contact your "
+    )
+    html += f"Recruiting Partner.</p><br/><br/><p>{row['text']}</p>"
+    [found] = parse_pay(html)
+    assert (found.min, found.max, found.currency, found.period) == (
+        129_300.0,
+        223_600.0,
+        "USD",
+        "year",
+    )
+    assert found.location == ""
+    assert "lowest geographic market" in found.raw
+
+
+def test_geographic_market_sentence_with_mismatched_periods_is_refused() -> None:
+    text = (
+        "The base pay for this position ranges from $47.84/hr in our lowest geographic market "
+        "up to $223,600/year in our highest geographic market."
+    )
+    assert parse_pay(text) == []
+
+
+def test_hourly_forms_with_a_starting_word() -> None:
+    """ "starting at $X" (the hourly postings' phrase) and a pay field on its own line."""
+    [found] = parse_pay("Starting at $18.50/hr")
+    assert (found.min, found.max, found.period) == (18.5, 18.5, "hour")
+    [found] = parse_pay("Job details<br/>$20.00/hour starting<br/>Full time")
+    assert (found.min, found.max, found.period) == (20.0, 20.0, "hour")
+
+
+def test_the_dollar_is_the_site_currency() -> None:
+    [found] = parse_pay("$19.30/hr", dollar_currency="CAD")
+    assert found.currency == "CAD"
+    # The geographic-market sentence names US markets: always USD.
+    row = next(row for row in PAY_ROWS if "$113,000/year" in row["text"])
+    [found] = parse_pay(row["text"], dollar_currency="CAD")
+    assert found.currency == "USD"
+
+
+def test_no_figure_is_invented_on_the_real_pay_fields() -> None:
+    """All 225 distinct pay fields of 481 real Amazon DSP postings: whatever is read has both
+    figures written in the field, min <= max, and its period word in it; most are read."""
+    rows = _pay_rows("real_pay_fields.csv")
+    assert len(rows) >= 200
+    read = 0
+    for row in rows:
+        text = row["text"]
+        for found in parse_pay(text):
+            read += 1
+            compact = text.replace(",", "")
+            for figure in (found.min, found.max):
+                assert f"{figure:g}" in compact or f"{figure:.2f}" in compact, (text, found)
+            assert 0 < found.min <= found.max
+            words = {"hour": ("hour", "hr", "hora"), "year": ("year", "yr"), "day": ("day",)}
+            assert any(word in text.lower() for word in words[found.period]), (text, found)
+    assert read >= 0.6 * len(rows)
+
+
+def _amazon_jobs_item(job: dict[str, Any]) -> Any:
+    from datetime import UTC, datetime
+
+    from jobtracker.sources.amazon_jobs import job_to_item
+
+    return job_to_item(
+        {"id_icims": "1", **job},
+        base_url="https://www.amazon.jobs",
+        run_id="r",
+        partition="p",
+        seen_at=datetime(2025, 6, 1, tzinfo=UTC),
+    )
+
+
+def test_amazon_jobs_source_reads_the_sentence_wherever_the_posting_has_it() -> None:
+    """2023-25 postings state the range in the description or the qualifications."""
+    from jobtracker.sources.amazon_jobs import AmazonJobs
+
+    row = next(row for row in PAY_ROWS if "$129,300/year" in row["text"])
+    for field in ("preferred_qualifications", "description"):
+        item = _amazon_jobs_item({field: f"<p>{row['text']}</p>", "country_code": "USA"})
+        [found] = AmazonJobs().pay(item)
+        assert (found.min, found.max, found.currency) == (129_300.0, 223_600.0, "USD")
+
+
+def test_amazon_jobs_source_bare_dollar_is_the_posting_country_currency() -> None:
+    from jobtracker.sources.amazon_jobs import AmazonJobs
+
+    item = _amazon_jobs_item({"description": "Pay<br/>$19.30/hr", "country_code": "CAN"})
+    [found] = AmazonJobs().pay(item)
+    assert (found.min, found.currency, found.period) == (19.3, "CAD", "hour")
+    item = _amazon_jobs_item({"description": "Pay<br/>$19.30/hr", "country_code": "IND"})
+    assert AmazonJobs().pay(item) == []  # no dollar in India: refused, not guessed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$5,250 per year tuition assistance",
+        "$3,000/year relocation allowance",
+        "$100/month phone stipend",
+        "$1.00/hour referral bonus",
+    ],
+)
+def test_a_figure_for_a_benefit_is_not_pay(text: str) -> None:
+    """Rule boundary: an amount with a unit is pay only if the words after it do not say it
+    is a benefit (tuition, relocation, stipend, allowance, reimbursement, sign-on, referral)."""
+    assert parse_pay(text) == []
+    assert parse_pay_field(text) == []

@@ -3,6 +3,7 @@ contract drift named (issue 14)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -17,10 +18,10 @@ from jobtracker.probe import Check, ProbeReport, run_probe
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def jobtracker(*args: str) -> subprocess.CompletedProcess[str]:
+def jobtracker(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "jobtracker.cli", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False, env=env,
     )  # fmt: skip
 
 
@@ -117,3 +118,21 @@ def test_schedule_probes_the_site_before_any_scrapyd_node(sim) -> None:
     assert forced.returncode == 1
     assert "--force: scheduling anyway" in forced.stdout
     assert f"scrapyd node {node} is unreachable" in forced.stderr
+
+
+def test_a_schedule_refused_for_a_drift_is_told_to_jobtracker_notify(sim, receiver) -> None:
+    sim.set_faults(category_filter_zero=True)
+    env = {**os.environ, "JOBTRACKER_NOTIFY": receiver.url}
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        node = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        refused = jobtracker(
+            "schedule", "--node", node, "--base-url", sim.url, "--batch", "b", env=env
+        )
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    (message,) = receiver.messages
+    assert message["type"] == "failure"
+    assert message["title"] == "jobtracker schedule amazon_jobs: not scheduled"
+    assert "What happened: the site's contract drifted" in message["message"]
+    assert f"Look closer: jobtracker probe --base-url {sim.url}" in message["message"]

@@ -684,6 +684,9 @@ def test_detail_pages(sim: SimControl, world: World) -> None:
         "BASIC QUALIFICATIONS",
         "PREFERRED QUALIFICATIONS",
     ]
+    # Real job pages show no posted date (docs/simulator_archive.md, page eras).
+    assert "Posted" not in page.body.decode() and not sel.css(".posting-date")
+    assert job["posted_date"].split()[0] not in sel.css(".details-line").get()
     assert (
         sim.get(f"/de/jobs/{job['id_icims']}").body
         == sim.get(f"/de/jobs/{job['id_icims']}/whatever-slug").body

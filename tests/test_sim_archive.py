@@ -10,6 +10,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 import time
 import zlib
 from collections.abc import Iterator
@@ -442,40 +443,38 @@ def test_gzip_originals_with_a_wrong_content_encoding(arc: ArchiveSim) -> None:
 # -- limits --------------------------------------------------------------------------------------
 
 
+def _until_refused(arc: ArchiveSim, within_s: float = 15.0) -> bool:
+    """Keep asking (ignoring the 429s) until the connection is refused."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            cdx(arc, url=JOBS, limit=1)
+        except (ConnectionError, http.client.RemoteDisconnected):
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def test_cdx_rate_limit_429_then_refused_connections_doubling(archive_sim: ArchiveSim) -> None:
     arc = archive_sim
-    arc.faults(cdx_rate_per_min=3, time_scale=0.02, ban_s=50)  # 1.2 s minute, 1 s first ban
+    # A 3 s "minute", 3 s pause and ignore window, a 2 s first ban (4 s the second time).
+    arc.faults(cdx_rate_per_min=3, time_scale=0.05, ban_s=40)
     statuses = [cdx(arc, url=JOBS, limit=1).status for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     answer = cdx(arc, url=JOBS, limit=1)
     assert answer.status == 429 and "retry-after" not in answer.headers
-    refused_at = None
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:  # ignoring the 429s
-        try:
-            cdx(arc, url=JOBS, limit=1)
-        except (ConnectionError, http.client.RemoteDisconnected):
-            refused_at = time.monotonic()
-            break
-        time.sleep(0.05)
-    assert refused_at is not None
+    assert _until_refused(arc)
     with pytest.raises((ConnectionError, http.client.RemoteDisconnected)):
         replay(arc, "2020", "https://www.amazon.jobs/en/jobs/1")  # the whole archive
     assert get(f"{arc.cc_index_url}/collinfo.json").status == 200  # another archive
     counters = arc.counters()
     assert counters["sent_429"] >= 2 and counters["refused"] >= 2 and counters["during_pause"] >= 3
-    time.sleep(1.3)  # the (scaled) hour is over
+    time.sleep(2.2)  # the (scaled) hour is over
     assert cdx(arc, url=JOBS, limit=1).status == 200
     arc.faults(cdx_rate_per_min=1)
     assert cdx(arc, url=JOBS, limit=1).status == 429
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        try:
-            cdx(arc, url=JOBS, limit=1)
-        except (ConnectionError, http.client.RemoteDisconnected):
-            break
-        time.sleep(0.05)
-    time.sleep(1.3)  # longer than the first ban: the second one lasts twice as long
+    assert _until_refused(arc)
+    time.sleep(2.2)  # longer than the first ban: the second one lasts twice as long
     with pytest.raises((ConnectionError, http.client.RemoteDisconnected)):
         cdx(arc, url=JOBS, limit=1)
     assert arc.counters()["bans"] == 2
@@ -483,9 +482,9 @@ def test_cdx_rate_limit_429_then_refused_connections_doubling(archive_sim: Archi
 
 def test_a_client_that_pauses_after_a_429_is_not_banned(archive_sim: ArchiveSim) -> None:
     arc = archive_sim
-    arc.faults(cdx_rate_per_min=2, time_scale=0.02)
+    arc.faults(cdx_rate_per_min=2, time_scale=0.05)  # a 3 s minute and pause
     assert [cdx(arc, url=JOBS, limit=1).status for _ in range(3)] == [200, 200, 429]
-    time.sleep(1.3)
+    time.sleep(3.2)
     assert cdx(arc, url=JOBS, limit=1).status == 200
     counters = arc.counters()
     assert counters["refused"] == 0 and counters["during_pause"] == 0 and counters["sent_429"] == 1
@@ -623,6 +622,8 @@ def test_cc_truncated_records_and_data_faults(arc: ArchiveSim) -> None:
 def test_truth_sightings_follow_the_rules(arc: ArchiveSim) -> None:
     truth = arc.truth()
     assert len(truth) > 1500 and {t["archive"] for t in truth} == {"wayback", "commoncrawl"}
+    postings = {t["posting_id"] for t in truth}
+    assert 100 < len(postings) < len(truth) / 3  # several captures per posting: count postings
     listed = {(r[1], r[2]) for r in rows(arc, url="amazon.jobs", matchType="host")}
     for t in truth[::97]:
         job_id = t["posting_id"].removeprefix("amazon_jobs:")
@@ -640,6 +641,7 @@ def test_truth_sightings_follow_the_rules(arc: ArchiveSim) -> None:
             )
             rec = next(ArchiveIterator(io.BytesIO(fetch_record(arc, row).body)))
             assert rec.http_headers.get_statuscode() == "200"
+            assert rec.rec_headers.get_header("WARC-Date") == t["captured_at"]
             assert f"Job ID: {job_id} |".encode() in rec.content_stream().read()
 
 
@@ -675,3 +677,55 @@ def test_bad_knobs_and_bad_options_are_one_line_errors(arc: ArchiveSim) -> None:
         timeout=60,
     )
     assert out.returncode == 2 and "Traceback" not in out.stderr and "years" in out.stderr
+
+
+def test_cdx_offset_and_last_n(arc: ArchiveSim) -> None:
+    everything = rows(arc, url=JOBS)
+    assert rows(arc, url=JOBS, offset=5, limit=4) == everything[5:9]
+    assert rows(arc, url=JOBS, limit=-3) == everything[-3:]
+
+
+def test_replay_of_a_revisit_is_a_capture_at_its_own_time(arc: ArchiveSim) -> None:
+    revisit = next(t for t in wayback_truth(arc) if t["kind"] == "revisit")
+    listed = rows(arc, url=revisit["original_url"])
+    row = next(r for r in listed if r[1] == revisit["timestamp"])
+    assert row[3:5] == ["warc/revisit", "-"]
+    answer = replay(arc, revisit["timestamp"], revisit["original_url"])
+    when = time.strptime(answer.headers["memento-datetime"], "%a, %d %b %Y %H:%M:%S GMT")
+    assert answer.status == 200 and time.strftime("%Y%m%d%H%M%S", when) == revisit["timestamp"]
+    earlier = next(r for r in listed if r[5] == row[5] and r[3] == "text/html")
+    assert replay(arc, earlier[1], earlier[2]).body == answer.body  # the identical payload
+
+
+def test_cc_index_filters_fields_and_dates(arc: ArchiveSim) -> None:
+    api = next(c["cdx-api"] for c in collinfo(arc) if cc_rows(arc, c["cdx-api"]))
+    everything = cc_rows(arc, api)
+    ok = cc_rows(arc, api, filter="=status:200")
+    assert ok and all(r["status"] == "200" for r in ok)
+    assert cc_rows(arc, api, filter="=status:20") == []  # exact
+    assert cc_rows(arc, api, filter="status:20") == ok  # contains
+    not_html = cc_rows(arc, api, filter="!~mime:text/h")
+    assert all(not r["mime"].startswith("text/h") for r in not_html)
+    assert len(ok) + len([r for r in everything if r["status"] != "200"]) == len(everything)
+    slim = cc_rows(arc, api, fl="url,timestamp")
+    assert slim and all(set(r) == {"url", "timestamp"} for r in slim)
+    day = everything[0]["timestamp"][:8]
+    same_day = cc_rows(arc, api, **{"from": day, "to": day})
+    assert same_day and all(r["timestamp"].startswith(day) for r in same_day)
+    assert cc_rows(arc, api, limit=1) == everything[:1]
+    assert cc_rows(arc, api, sort="reverse") == everything[::-1]
+
+
+def test_counters_see_concurrent_requests(arc: ArchiveSim) -> None:
+    t = wayback_truth(arc)[0]
+    arc.faults(replay_hang_s=1)
+    threads = [
+        threading.Thread(target=replay, args=(arc, t["timestamp"], t["original_url"]))
+        for _ in range(3)
+    ]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    counters = arc.counters()
+    assert counters["max_in_flight"] >= 3 and counters["routes"]["wayback_replay"] == 3

@@ -28,7 +28,7 @@ DAY0 = datetime(2026, 7, 1, 6, 0, tzinfo=UTC)
 
 @deferred_f_from_coro_f
 async def test_outage_fails_the_run_loudly_and_the_next_run_recovers(
-    start_sim, frozen_store, tmp_path: Path
+    start_sim, frozen_store, tmp_path: Path, receiver
 ) -> None:
     sim = start_sim(size=3000, seed=41)
     sim.set_faults(slow_ms=150, rate_slow=1.0)  # a crawl of several seconds
@@ -46,8 +46,9 @@ async def test_outage_fails_the_run_loudly_and_the_next_run_recovers(
         "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
         "-s", "CONCURRENT_REQUESTS=2", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2",
     ]  # fmt: skip
+    env = {**os.environ, "JOBTRACKER_NOTIFY": receiver.url}  # operators are told (issue 23)
     crawl = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     )
     try:
         deadline = time.monotonic() + 60
@@ -70,6 +71,12 @@ async def test_outage_fails_the_run_loudly_and_the_next_run_recovers(
     unsaved_ids = {json.loads(line)["source_id"] for line in unsaved.read_text().splitlines()}
     assert unsaved_ids, "the postings that could not be stored were kept"
     assert (var_dir / "pending_runs" / "outage.json").exists()
+    (told,) = receiver.take()
+    assert (told["type"], told["title"]) == (
+        "failure",
+        "jobtracker amazon_jobs: MongoDB unavailable, pages spilled",
+    )
+    assert f"MongoDB was unavailable; {len(unsaved_ids)} postings spilled" in told["message"]
 
     # The store is back: the next run records the failed one and writes a correct history.
     sim.set_faults()
@@ -80,11 +87,15 @@ async def test_outage_fails_the_run_loudly_and_the_next_run_recovers(
             "MONGO_DATABASE": database,
             "JOBTRACKER_VAR_DIR": str(var_dir),
             "JOBTRACKER_CLOCK_START": (DAY0 + timedelta(days=1)).isoformat(),
+            "JOBTRACKER_NOTIFY": receiver.url,
         },
         base_url=sim.url,
         _job="after",
     )
     assert result.finish_reason == "finished"
+    (told,) = receiver.take()  # the spilled run's record came back with its spill: recovered
+    assert (told["type"], told["title"]) == ("success", "jobtracker amazon_jobs: recovered")
+    assert "Missed: 1 bad run (outage: MongoDB unavailable, pages spilled)." in told["message"]
     failed = db.crawl_runs.find_one({"_id": "outage"})
     assert failed["finish_reason"] == "store_unavailable"
     assert failed["closure"]["applied"] is False

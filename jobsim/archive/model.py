@@ -193,7 +193,7 @@ class ArchiveModel:
         self.now = dt.datetime(years[1], 12, 1, tzinfo=dt.UTC)
         horizon = (self.now.date() - self.start).days
         self.world = World(
-            seed=seed, size=max(20, captures // 60), start=self.start, horizon=horizon
+            seed=seed, size=max(8, captures // 300), start=self.start, horizon=horizon
         )
         self.horizon = horizon
         self.crawls = self._crawls()
@@ -246,7 +246,14 @@ class ArchiveModel:
     def _day_of(self, when: dt.datetime) -> int:
         return (when.date() - self.start).days
 
+    @staticmethod
+    def never_archived(idx: int) -> bool:
+        """About 12 % of postings are never captured: absence of captures proves nothing."""
+        return (idx * 2654435761) % 100 < 12
+
     def _live_window(self, idx: int) -> tuple[int, int] | None:
+        if self.never_archived(idx):
+            return None
         spans = self.world._spans[idx]
         lo = max(0, spans[0][0])
         hi = min(self.horizon - 1, (spans[-1][1] or self.horizon) - 1)
@@ -261,13 +268,19 @@ class ArchiveModel:
             self._jobs[key] = self.world.job_dict(idx, rev)
         return self._jobs[key]
 
+    def title_and_id(self, idx: int, day: int) -> dict[str, str]:
+        """``{"title", "id_icims"}`` of a posting on ``day`` (cheaper than the job object)."""
+        day = min(max(day, 0), self.horizon)
+        spec = self.world.spec(idx, self.world.revision_at(idx, day))
+        return {"title": spec.title, "id_icims": self.world._icims_of[idx]}
+
     def _url(self, idx: int, day: int, when: dt.datetime, locale: str, slug: bool = True) -> str:
         rng = self._rng
         https = rng.random() < (0.8 if when.year >= 2019 else 0.4)
         host = "www.amazon.jobs" if rng.random() < 0.85 else "amazon.jobs"
         if not https and rng.random() < 0.15:
             host += ":80"
-        job = self.job(idx, day)
+        job = self.title_and_id(idx, day)
         path = f"/{locale}/jobs/{job['id_icims']}"
         if slug and rng.random() < 0.85:
             path += "/" + slugify(job["title"])
@@ -378,7 +391,7 @@ class ArchiveModel:
             for _ in range(50):
                 idx = rng.randrange(self.world.posting_count)
                 end = self.world._spans[idx][-1][1]
-                if end is None or end >= self.horizon - 1 or end < 1:
+                if self.never_archived(idx) or end is None or end >= self.horizon - 1 or end < 1:
                     continue
                 day = rng.randrange(end, min(self.horizon, end + 400))
                 when = self._when(day)
@@ -423,7 +436,7 @@ class ArchiveModel:
             era=era_of(when),
             crawl=crawl,
         )
-        job = self.job(idx, day)
+        job = self.title_and_id(idx, day)
         if kind == "json_redirect" or kind == "nonhtml":
             cap.original = f"https://www.amazon.jobs/{locale}/jobs/{job['id_icims']}.json"
         elif kind == "http_redirect":
@@ -502,7 +515,7 @@ class ArchiveModel:
             )
         if kind in ("json_redirect", "http_redirect"):
             assert cap.idx is not None
-            job = self.job(cap.idx, cap.day)
+            job = self.title_and_id(cap.idx, cap.day)
             loc = f"https://www.amazon.jobs/{cap.locale}/jobs/{job['id_icims']}/{slugify(job['title'])}"
             status = 302 if kind == "json_redirect" else 301
             return Payload(

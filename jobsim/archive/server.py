@@ -212,21 +212,32 @@ class ArchiveServer(QuietThreadingServer):
             }
 
     def wayback_rows(self) -> list[tuple[Capture, dict[str, str]]]:
-        """Every Wayback CDX row, sorted, for the current ``closed_mode`` (cached)."""
+        """Every Wayback CDX row, sorted, for the current ``closed_mode`` (cached; built outside
+        the lock, so a slow first build never stalls other requests)."""
         mode = self.faults.closed_mode
-        with self.lock:
-            if mode not in self._rows:
-                self._rows[mode] = [(c, self.model.cdx_row(c, mode)) for c in self.model.wayback]
-            return self._rows[mode]
+        hit = self._rows.get(mode)
+        if hit is None:
+            hit = [(c, self.model.cdx_row(c, mode)) for c in self.model.wayback]
+            self._rows[mode] = hit
+        return hit
 
     def cc_rows(self, crawl_id: str) -> list[dict[str, str]]:
         """Every index row of one crawl (cached)."""
-        with self.lock:
-            if crawl_id not in self._cc_rows:
-                self._cc_rows[crawl_id] = [
-                    self._cc_row(c) for c in self.model.cc_rows.get(crawl_id, [])
-                ]
-            return self._cc_rows[crawl_id]
+        hit = self._cc_rows.get(crawl_id)
+        if hit is None:
+            hit = [self._cc_row(c) for c in self.model.cc_rows.get(crawl_id, [])]
+            self._cc_rows[crawl_id] = hit
+        return hit
+
+    def warm(self) -> None:
+        """Build the default CDX rows and every crawl's index in a background thread."""
+
+        def run() -> None:
+            self.wayback_rows()
+            for crawl in self.model.crawls:
+                self.cc_rows(crawl.id)
+
+        threading.Thread(target=run, name="archive-warm", daemon=True).start()
 
     def _cc_row(self, cap: Capture) -> dict[str, str]:
         crawl = self.model.crawl_by_id[cap.crawl or ""]

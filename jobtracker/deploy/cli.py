@@ -60,7 +60,7 @@ def pairs(values: list[str] | None, option: str) -> list[tuple[str, str]]:
         name, sep, value = text.partition("=")
         if not sep or not name.strip():
             raise DeployError(f"{option} {redact_text(text)!r}: use NAME=VALUE")
-        if carries_secret(name, value):
+        if carries_secret(name, value) or name.strip().upper() in SECRET_SETTINGS:
             raise DeployError(
                 f"{option} {name.strip()}=...: that would put a secret on the command line of "
                 "every crawl (ps, scrapyd's log); set it in scrapyd's environment instead "
@@ -68,6 +68,10 @@ def pairs(values: list[str] | None, option: str) -> list[tuple[str, str]]:
             )
         out.append((name.strip(), value))
     return out
+
+
+#: Settings whose value is a secret whatever it looks like (Apprise URLs hold tokens).
+SECRET_SETTINGS = frozenset({"JOBTRACKER_NOTIFY"})
 
 
 def _clients(args: argparse.Namespace) -> list[Any]:
@@ -164,6 +168,16 @@ def _values(args: argparse.Namespace, dimension: Any) -> tuple[dict[str, int], s
     return counts, origin
 
 
+def _notify_refusal(base_url: str, refusal: str, spider: str) -> None:
+    """Tell ``JOBTRACKER_NOTIFY`` (if set) that nothing was scheduled after a drift."""
+    from jobtracker.notify.sender import Notifier
+    from jobtracker.notify.verdict import schedule_refusal_message
+
+    notifier = Notifier.from_environment()
+    if notifier is not None and notifier.targets:
+        notifier.send(schedule_refusal_message(base_url, refusal, spider))
+
+
 def _probe_first(args: argparse.Namespace, base_url: str) -> None:
     """``jobtracker probe`` before the board is read: an unsafe drift refuses (its table on
     stdout, one error line), unless ``--force``."""
@@ -179,6 +193,7 @@ def _probe_first(args: argparse.Namespace, base_url: str) -> None:
     refusal = probe_refusal(report, args.force)
     if refusal is not None:
         print("\n".join(report.lines()))
+        _notify_refusal(base_url, refusal, args.spider)
         raise DeployError(refusal, 1)
     forced = " (--force: scheduling anyway)" if report.unsafe else ""
     print(f"probe: {report.verdict()}{forced}")

@@ -2,8 +2,18 @@
 
 ``posted_date`` is US English ``"%B %e, %Y"`` -- ``"July  2, 2026"``, space-padded day -- and is
 read by a locale-independent fast path (no dateparser, no ``strptime``, whose ``%B`` follows the
-process locale). Other forms go to dateparser restricted to the site locale's language, with
-relative dates, timestamps and incomplete dates switched off.
+process locale). The fast path also reads, without dateparser:
+
+* the job page's words around the date: ``"Posted November 7, 2025"``, ``"Updated: 3/28/2025"``,
+  ``"Posted: December 15, 2024 (Updated 6 days ago)"`` (a trailing parenthesis is dropped);
+* numeric dates in the site locale's order (``3/28/2025`` is M/D/Y on ``en``, D/M/Y on
+  ``en-gb``/``de``/...; a month over 12 is refused, never swapped);
+* ISO 8601 dates and date-times with or without an offset (``2026-09-09T10:50:29-04:00``): the
+  date as written, not shifted to UTC (the board's own calendar day);
+* epoch milliseconds (13 digits, as a number or a string): the UTC date.
+
+Other forms go to dateparser restricted to the site locale's language, with relative dates,
+bare timestamps of other lengths and incomplete dates switched off.
 
 ``updated_time`` is Rails ``distance_of_time_in_words`` without "ago" (``"2 months"``,
 ``"about 21 hours"``) and becomes ``seen_at - span``: always approximate. Conventions: a month
@@ -28,7 +38,7 @@ __all__ = [
 ]
 
 #: Version of these rules; part of the normalizer version stored with every version.
-DATE_RULES_VERSION = "dates/1"
+DATE_RULES_VERSION = "dates/2"
 
 #: The site's locales (footer switcher) -> (dateparser language, DATE_ORDER).
 SITE_LOCALES: dict[str, tuple[str, str]] = {
@@ -72,6 +82,15 @@ _EN_MONTHS = {
     for name in names
 }
 _EN_DATE_RE = re.compile(r"([A-Za-z]+)\.? (\d{1,2}),? (\d{4})")
+# "Posted", "Posted on", "Posted:", "Updated:", "Date posted" before the date; "(Updated 6 days
+# ago)" after it.
+_PREFIX_RE = re.compile(r"^(?:date posted|posted(?: on)?|updated)\s*:?\s*", re.IGNORECASE)
+_SUFFIX_RE = re.compile(r"\s*\([^()]*\)$")
+_NUMERIC_RE = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+_ISO_RE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+_EPOCH_MS_RE = re.compile(r"\d{13}")
 _WS_RE = re.compile(r"\s+")
 
 _DATEPARSER_SETTINGS: dict[str, Any] = {
@@ -132,13 +151,49 @@ def _localized_date(text: str, site_locale: str) -> date | None:
     return _checked_date(parsed.year, parsed.month, parsed.day)
 
 
+def _epoch_ms_date(milliseconds: int) -> date | None:
+    try:
+        moment = datetime.fromtimestamp(milliseconds / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return _checked_date(moment.year, moment.month, moment.day)
+
+
+def _numeric_date(match: re.Match[str], site_locale: str) -> date | None:
+    order = SITE_LOCALES[site_locale][1]
+    first, second, year = int(match[1]), int(match[2]), int(match[3])
+    if order == "MDY":
+        return _checked_date(year, first, second)
+    return _checked_date(year, second, first)
+
+
+def _fast_date(text: str, site_locale: str) -> tuple[bool, date | None]:
+    """(recognised, date) for the forms read without dateparser; a recognised form that is not
+    a real date gives (True, None) and goes no further."""
+    if (match := _ISO_RE.fullmatch(text)) is not None:
+        return True, _checked_date(int(match[1]), int(match[2]), int(match[3]))
+    if _EPOCH_MS_RE.fullmatch(text) is not None:
+        return True, _epoch_ms_date(int(text))
+    if (match := _NUMERIC_RE.fullmatch(text)) is not None and SITE_LOCALES[site_locale][1] in (
+        "MDY",
+        "DMY",
+    ):
+        return True, _numeric_date(match, site_locale)
+    found = _english_date(text)
+    return found is not None, found
+
+
 def parse_posted_date(text: object, locale: str = "en") -> date | None:
-    """The calendar date of ``posted_date`` (``"July  2, 2026"``, ``"2. Juli 2026"`` ...).
+    """The calendar date of ``posted_date`` (``"July  2, 2026"``, ``"2. Juli 2026"`` ...) or of
+    a job page's line (``"Posted November 7, 2025"``, ``"Updated: 3/28/2025"``), an ISO 8601
+    date-time, or epoch milliseconds (an ``int`` too).
 
     ``locale`` is the site locale the page was fetched with (``en``, ``en-gb``, ``de``, ``fr``,
     ``es``, ``it``, ``jp``, ``zh``, ``pl``, ``pt``, ``cs``); it picks the dateparser language
     and day/month order. English month names are read in every locale. Unreadable -> None.
     """
+    if isinstance(text, int) and not isinstance(text, bool):
+        return _epoch_ms_date(text) if 10**12 <= text < 10**13 else None
     if not isinstance(text, str):
         return None
     locale = locale if isinstance(locale, str) else "en"
@@ -149,12 +204,16 @@ def parse_posted_date(text: object, locale: str = "en") -> date | None:
 
 def _read_posted_date(text: str, locale: str) -> date | None:
     cleaned = _WS_RE.sub(" ", text).strip()
+    if not cleaned or len(cleaned) > 80:
+        return None
+    cleaned = _SUFFIX_RE.sub("", _PREFIX_RE.sub("", cleaned, count=1), count=1)
     if not cleaned or len(cleaned) > 64:
         return None
-    found = _english_date(cleaned)
-    if found is not None:
+    site_locale = _site_locale(locale)
+    recognised, found = _fast_date(cleaned, site_locale)
+    if recognised:
         return found
-    return _localized_date(cleaned, _site_locale(locale))
+    return _localized_date(cleaned, site_locale)
 
 
 # Memoized: a crawl of 22,000 postings sees ~1,100 distinct posted_date strings (a date is

@@ -132,7 +132,12 @@ _TITLE_RULES: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
 }
 #: Nouns that make a segment the role part even when they say nothing of the family.
 _ROLE_NOUN_RE = re.compile(_DATA["title_role_nouns"])
-_EXPANDER = Expander(_DATA["title_abbreviations"], _DATA["title_segment_abbreviations"])
+_EXPANDER = Expander(
+    _DATA["title_abbreviations"],
+    _DATA["title_segment_abbreviations"],
+    raw_abbreviations=_DATA["title_raw_abbreviations"],
+    trailing=_DATA["title_trailing_abbreviations"],
+)
 _SOC_TITLE_RULES: dict[str, tuple[tuple[re.Pattern[str], tuple[str, str] | None], ...]] = {}
 for _rule in _DATA["soc_title_rules"]:
     _SOC_TITLE_RULES.setdefault(_rule["family"], ())
@@ -159,14 +164,19 @@ def _classify(category_key: str, family_key: str, title: str) -> RoleClassificat
     matched: str | None = None
     segment: str | None = None
     default_soc: tuple[str, str] | None = None
-    if category is not None and category.family != "other":
+    named = _named_role(title)
+    if named is not None:  # the title's role part names the role better than a category
+        family, basis, matched, segment = named
+        if category is not None and category.family == family:
+            basis, default_soc = "job_category", category.soc
+    elif category is not None and category.family != "other":
         family, basis, default_soc = category.family, "job_category", category.soc
     elif job_family is not None and job_family.family != "other":
         family, basis, default_soc = job_family.family, "job_family", job_family.soc
     else:
         title_match = _classify_title(title)
         if title_match is not None:
-            family, basis, matched, segment = title_match
+            family, basis, matched, segment = title_match[:4]
         elif category is not None:
             family, basis, default_soc = "other", "job_category", category.soc
         elif job_family is not None:
@@ -192,6 +202,15 @@ def _classify(category_key: str, family_key: str, title: str) -> RoleClassificat
     )
 
 
+def _named_role(title: str) -> tuple[str, str, str, str] | None:
+    """The title's classification when its role part decides by a role phrase (``"Applied
+    Scientist"``, ``"Sr TPM"``) or a domain (``"Risk Management Coordinator"``), else None."""
+    found = _classify_title(title)
+    if found is None or found[1] != "title":
+        return None
+    return found[:4]
+
+
 def _match(text: str, tier: str) -> tuple[str, str] | None:
     """The first rule of ``tier`` that matches ``text``: (family, matched words)."""
     for pattern, family in _TITLE_RULES[tier]:
@@ -201,16 +220,21 @@ def _match(text: str, tier: str) -> tuple[str, str] | None:
     return None
 
 
-def _classify_title(title: str) -> tuple[str, str, str, str] | None:
-    """(family, basis, matched words, deciding segment) from the title alone, or None.
+def _classify_title(title: str) -> tuple[str, str, str, str, str] | None:
+    """(family, basis, matched words, deciding segment, tier of the deciding rule) from the
+    title alone, or None.
 
-    The role part is the first segment with a role phrase or a head noun; it decides by its role
-    phrase, else by its domain. The other segments (the team, the place, the shift) only break
-    the tie when the role part says no more than its head noun."""
+    The role part is the first segment with a role noun, a head noun or a role phrase; it
+    decides by its role phrase, else by its domain. Only when it has neither do the other
+    segments (the team, the place, the shift) break the tie, by their role phrase, then their
+    domain (``"Senior Manager, Finance"``: basis ``title_team``); else the role part's head
+    noun alone gives a weak default (basis ``title_head``)."""
     if not title:
         return None
     segments = [_EXPANDER.expand(part) for part in split_title(title)]
     segments = [segment for segment in segments if segment]
+    if not segments:
+        return None
     role_index = next(
         (
             index
@@ -219,22 +243,20 @@ def _classify_title(title: str) -> tuple[str, str, str, str] | None:
         ),
         0,
     )
-    if not segments:
-        return None
     role_part = segments[role_index]
     for tier in ("role", "domain"):
         found = _match(role_part, tier)
         if found:
-            return found[0], "title", found[1], role_part
+            return found[0], "title", found[1], role_part, tier
     others = segments[:role_index] + segments[role_index + 1 :]
     for tier in ("role", "domain"):
         for segment in others:
             found = _match(segment, tier)
             if found:
-                return found[0], "title_team", found[1], role_part
+                return found[0], "title_team", found[1], role_part, tier
     found = _match(role_part, "head")
     if found:
-        return found[0], "title_head", found[1], role_part
+        return found[0], "title_head", found[1], role_part, "head"
     return None
 
 

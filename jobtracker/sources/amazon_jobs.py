@@ -149,6 +149,10 @@ def job_to_item(
     )
 
 
+#: ``country_code`` (alpha-3) -> the currency a bare ``$`` means in that country's postings.
+DOLLAR_CURRENCIES = {"USA": "USD", "CAN": "CAD", "MEX": "MXN"}
+
+
 class AmazonJobs(Source):
     """www.amazon.jobs: job objects of ``search.json``, partitioned by its facets."""
 
@@ -263,11 +267,15 @@ class AmazonJobs(Source):
         )
 
     def pay(self, item: JobPosting) -> list[PayRange]:
-        """US pay ranges are prose lines in the preferred qualifications."""
+        """Pay as the posting states it: per-location lines or the geographic-market sentence
+        in the preferred qualifications, else in the description. A bare ``$`` is the posting
+        country's dollar (USD, CAD, MXN); elsewhere it is refused."""
+        dollar = DOLLAR_CURRENCIES.get(str(item.raw.get("country_code") or "").upper())
         text = item.preferred_qualifications_text
         if text is None:
             text = html_to_text(item.raw.get("preferred_qualifications"))
-        return parse_pay(text)
+        found = parse_pay(text, dollar_currency=dollar)
+        return found or parse_pay(item.raw.get("description"), dollar_currency=dollar)
 
     def partition_values(self, posting: Mapping[str, Any]) -> dict[str, str]:
         """A posting is counted by the site's single-valued facets under its own category and

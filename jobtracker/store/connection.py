@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 POSTINGS = "postings"
 VERSIONS = "posting_versions"
 RUNS = "crawl_runs"
+#: One document per notification claimed (``failure:<run id>``, ``recovery:<run id>``), so that
+#: runs finishing at once say each thing once (docs/operations.md).
+NOTIFICATIONS = "notifications"
 #: The database when ``MONGO_DATABASE`` is unset.
 DEFAULT_DATABASE = "jobtracker"
 

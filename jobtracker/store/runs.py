@@ -41,6 +41,8 @@ class RunEnd:
     plan: str | None = None
     """How the run planned its partitions: ``facets`` or ``discovered``."""
     plan_reason: str | None = None
+    finish_detail: str | None = None
+    """Why a run that failed stopped, in one line (``HTTP 403 from ...``), when it said."""
 
 
 def finish_run(
@@ -59,6 +61,8 @@ def finish_run(
         "changes": {**end.changes.as_dict(), "unsaved": end.unsaved},
         "stats": end.stats,
     }
+    if end.finish_detail:
+        update["finish_detail"] = end.finish_detail
     try:
         if outcome.store_failed:  # no query against a store that just failed
             plan = plan_closures(outcome, [], BoardCounts(0))
