@@ -93,7 +93,7 @@ mongo: venv  ## start the MongoDB test server in the background and print its MO
 mongo-stop: venv  ## stop the MongoDB test server started by `make mongo`
 	$(BIN)/python -m jobsim mongo stop
 
-bench: venv  ## benchmark crawls of the simulated boards, verify, research, role families on real titles, renormalize, publish (prints figures)
+bench: venv  ## benchmark crawls, verify, research, role families on real titles, renormalize, publish, the archive backfill (prints figures)
 	$(BIN)/python bench/bench_crawl.py
 	$(BIN)/python bench/bench_hourly.py
 	$(BIN)/python bench/bench_verify.py
@@ -103,6 +103,7 @@ bench: venv  ## benchmark crawls of the simulated boards, verify, research, role
 	$(BIN)/python bench/bench_normalize.py
 	$(BIN)/python bench/bench_archive_sim.py
 	$(BIN)/python bench/bench_publish.py
+	$(BIN)/python bench/bench_backfill.py
 
 egg: venv  ## build the scrapyd egg (jobtracker package only) into dist/
 	@# From a clean build folder: files left there by an older layout would go into the egg.

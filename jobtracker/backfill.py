@@ -6,6 +6,7 @@
 - ``backfill status``: per archive, what is listed, fetched, sighted, rejected and left, and
   how the last run ended.
 - ``backfill reparse``: parse every kept payload again (no request).
+- ``backfill calibrate``: the share of live-open postings the archives sighted, per week.
 
 Exit status (the one policy of the command line): 0 done, 1 a run failed or stopped (blocked,
 rate-limited, MongoDB down: run again to resume), 2 bad input.
@@ -113,6 +114,32 @@ def _reparse(args: argparse.Namespace) -> int:
     return 1 if counts.get("missing_payload") else 0
 
 
+@command_handler
+def _calibrate(args: argparse.Namespace) -> int:
+    from jobtracker.store.archive import calibrate
+
+    field = {"country": "country_code", "category": "business_category"}[args.by]
+    result = calibrate(connect_args(args), by=field)
+    if args.json:
+        json.dump(result, sys.stdout, indent=1)
+        print()
+        return 0
+    if not result["weeks"]:
+        print("no week with both live crawls and archive sightings: nothing to calibrate")
+        return 0
+    print(
+        f"{result['weeks']} weeks where live crawls and archive sightings overlap; share of "
+        "live-open postings the archives sighted that week:"
+    )
+    for row in [*result["groups"], {field: "all", **result["all"]}]:
+        share = "-" if row["share"] is None else f"{row['share']:.1%}"
+        print(
+            f"  {row[field]:<24} {row['sighted']:>8,} of {row['open_posting_weeks']:>9,} "
+            f"posting-weeks  {share}"
+        )
+    return 0
+
+
 def _iso(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if isinstance(value, datetime) else str(value)
 
@@ -175,3 +202,14 @@ def register(subparsers: Any) -> None:
     reparse.add_argument("--dry-run", action="store_true", help="count what would change")
     reparse.add_argument("--json", action="store_true", help="the counts as JSON")
     reparse.set_defaults(func=_reparse)
+    calibrate = commands.add_parser(
+        "calibrate",
+        parents=[mongo_options()],
+        help="how much of the board the archives see, where live and archive overlap",
+        description="Over the weeks where live crawls and archive sightings overlap, the share "
+        "of live-open postings with an archive sighting that week, per country or category: "
+        "how to judge the older, archive-only figures. Exit status: 0, 1 MongoDB unreachable.",
+    )
+    calibrate.add_argument("--by", choices=["country", "category"], default="country")
+    calibrate.add_argument("--json", action="store_true", help="as JSON")
+    calibrate.set_defaults(func=_calibrate)

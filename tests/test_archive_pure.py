@@ -16,9 +16,15 @@ from warcio.warcwriter import WARCWriter
 from jobtracker.archive import canonical, cdx, page, sighting, warc
 
 FIXTURES = Path(__file__).parent / "fixtures" / "archive"
-ROW = ["jobs,amazon)/en/jobs/2873841/sde", "20240105101112",
-       "https://www.amazon.jobs/en/jobs/2873841/sde", "text/html", "200",
-       "JQZ3XM634OHM66ABV7J7NA7TOXUV34MS", "13030"]  # fmt: skip
+ROW = [
+    "jobs,amazon)/en/jobs/2873841/sde",
+    "20240105101112",
+    "https://www.amazon.jobs/en/jobs/2873841/sde",
+    "text/html",
+    "200",
+    "JQZ3XM634OHM66ABV7J7NA7TOXUV34MS",
+    "13030",
+]
 
 
 @pytest.mark.parametrize(
@@ -55,9 +61,19 @@ def test_wayback_json_page_with_resume_key_duplicates_malformed_and_revisit() ->
     bad_ts = [ROW[0], "20000012170449", *ROW[2:]]
     mailto = [ROW[0], "20240107000000", "http://mailto:x@amazon.jobs/", *ROW[3:]]
     body = json.dumps(
-        [list(cdx.WAYBACK_FIELDS), ROW, ROW, ROW, revisit, bad_ts, mailto, ["short"], [],
-         ["jobs%2Camazon%29%2Fen%2Fjobs+20240107000001%21"]]
-    ).encode()  # fmt: skip
+        [
+            list(cdx.WAYBACK_FIELDS),
+            ROW,
+            ROW,
+            ROW,
+            revisit,
+            bad_ts,
+            mailto,
+            ["short"],
+            [],
+            ["jobs%2Camazon%29%2Fen%2Fjobs+20240107000001%21"],
+        ]
+    ).encode()
     listing = cdx.parse_wayback_cdx(body)
     assert [c.timestamp for c in listing.captures] == ["20240105101112", "20240106000000"]
     assert listing.duplicates == 2
@@ -97,11 +113,20 @@ def test_resume_key_is_sent_back_as_received() -> None:
 
 
 def test_common_crawl_ndjson_rows() -> None:
-    good = {"urlkey": "jobs,amazon)/en/jobs/2873841", "timestamp": "20250802232428",
-            "url": "https://www.amazon.jobs/en/jobs/2873841", "mime": "text/html",
-            "mime-detected": "text/html", "status": "200", "digest": "JI6O", "length": "1219",
-            "offset": "34323482", "filename": "crawl-data/CC-MAIN-2025-33/x.warc.gz",
-            "languages": "eng", "encoding": "UTF-8"}  # fmt: skip
+    good = {
+        "urlkey": "jobs,amazon)/en/jobs/2873841",
+        "timestamp": "20250802232428",
+        "url": "https://www.amazon.jobs/en/jobs/2873841",
+        "mime": "text/html",
+        "mime-detected": "text/html",
+        "status": "200",
+        "digest": "JI6O",
+        "length": "1219",
+        "offset": "34323482",
+        "filename": "crawl-data/CC-MAIN-2025-33/x.warc.gz",
+        "languages": "eng",
+        "encoding": "UTF-8",
+    }
     redirect = {**good, "status": "301", "offset": "1", "redirect": "https://www.amazon.jobs/"}
     body = "\n".join([json.dumps(good), json.dumps(good), json.dumps(redirect), "{oops"]).encode()
     listing = cdx.parse_cc_index(body)
@@ -114,9 +139,17 @@ def test_common_crawl_ndjson_rows() -> None:
 
 def test_collinfo_and_crawl_windows() -> None:
     crawls = cdx.cc_crawls(
-        json.dumps([{"id": "CC-MAIN-2025-33", "cdx-api": "http://x/CC-MAIN-2025-33-index",
-                     "from": "2025-08-02T22:09:07", "to": "2025-08-15T23:42:38"}]).encode()
-    )  # fmt: skip
+        json.dumps(
+            [
+                {
+                    "id": "CC-MAIN-2025-33",
+                    "cdx-api": "http://x/CC-MAIN-2025-33-index",
+                    "from": "2025-08-02T22:09:07",
+                    "to": "2025-08-15T23:42:38",
+                }
+            ]
+        ).encode()
+    )
     assert cdx.crawl_overlaps(crawls[0], "20250801000000", "20250805000000")
     assert not cdx.crawl_overlaps(crawls[0], "20250901000000", None)
     assert not cdx.crawl_overlaps(crawls[0], None, "20250701000000")
@@ -200,12 +233,16 @@ def _cc_record(payload: bytes, *, truncated: str | None = None) -> bytes:
     if truncated:
         headers["WARC-Truncated"] = truncated
     record = writer.create_warc_record(
-        "https://www.amazon.jobs/en/jobs/2873841", "response", payload=io.BytesIO(payload),
-        http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html"),
-                                                 ("X-Crawler-Content-Encoding", "gzip")],
-                                      protocol="HTTP/1.1"),
+        "https://www.amazon.jobs/en/jobs/2873841",
+        "response",
+        payload=io.BytesIO(payload),
+        http_headers=StatusAndHeaders(
+            "200 OK",
+            [("Content-Type", "text/html"), ("X-Crawler-Content-Encoding", "gzip")],
+            protocol="HTTP/1.1",
+        ),
         warc_headers_dict=headers,
-    )  # fmt: skip
+    )
     writer.write_record(record)
     return buffer.getvalue()
 
@@ -226,14 +263,24 @@ def test_kept_payloads_read_back(tmp_path: Path) -> None:
     keeper = warc.PayloadKeeper(tmp_path, "run-1")
     moment = datetime(2024, 1, 5, 10, 11, 12, tzinfo=UTC)
     kept = [
-        keeper.keep(target_uri=f"https://www.amazon.jobs/en/jobs/{n}", captured_at=moment,
-                    status=200, headers=[("Content-Type", "text/html")], payload=b"<html>%d</html>" % n)
+        keeper.keep(
+            target_uri=f"https://www.amazon.jobs/en/jobs/{n}",
+            captured_at=moment,
+            status=200,
+            headers=[("Content-Type", "text/html")],
+            payload=b"<html>%d</html>" % n,
+        )
         for n in range(3)
-    ]  # fmt: skip
+    ]
     keeper.close()
     again = warc.PayloadKeeper(tmp_path, "run-1")  # a resumed run appends to the same file
-    more = again.keep(target_uri="https://www.amazon.jobs/en/jobs/9", captured_at=moment,
-                      status=200, headers=[], payload=b"<html>9</html>")  # fmt: skip
+    more = again.keep(
+        target_uri="https://www.amazon.jobs/en/jobs/9",
+        captured_at=moment,
+        status=200,
+        headers=[],
+        payload=b"<html>9</html>",
+    )
     again.close()
     assert more.offset == kept[-1].offset + kept[-1].length
     for n, record in enumerate(kept):

@@ -277,8 +277,19 @@ def test_status_a_second_run_and_reparse_without_a_request(
 ) -> None:
     sim = start_archive_sim(seed=9, captures=300)
     sim.faults(cdx_rate_per_min=0)
-    first = run(sim, mongo_uri, mongo_db, tmp_path, "run", "--archive", "all")
+    first = run(
+        sim,
+        mongo_uri,
+        mongo_db,
+        tmp_path,
+        "run",
+        "--archive",
+        "all",
+        JOBTRACKER_ARCHIVE_PROGRESS_SECONDS="0.2",
+    )
     assert first.returncode == 0, first.stderr[-4000:]
+    progress = [line for line in first.stderr.splitlines() if "backfill wayback: listed" in line]
+    assert progress and "fetched" in progress[-1] and "left" in progress[-1]
     truth = truth_of(sim)
     assert stored(mongo_db) == truth
     routes = dict(sim.counters()["routes"])
@@ -314,6 +325,9 @@ def test_status_a_second_run_and_reparse_without_a_request(
     assert sum(sim.counters()["routes"].values()) == requests  # not one request
     assert stored(mongo_db) == truth
     assert mongo_db.archive_sightings.count_documents({"title": "stale"}) == 0
+    # Pages no parser reads (an unknown era) stay rejected and kept for a better parser.
+    unparsed = mongo_db.archive_captures.count_documents({"reason": "unparsed"})
+    assert unparsed > 0 and json.loads(reparse.stdout).get("rejected:unparsed") == unparsed
     verify = subprocess.run(
         [
             sys.executable,

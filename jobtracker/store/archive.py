@@ -263,8 +263,6 @@ def archive_status(db: Database) -> dict[str, dict[str, Any]]:
         entry["listed"] += row["n"]
         if key["state"] == LISTED:
             entry["left"] += row["n"]
-        else:
-            entry["fetched"] += row["n"]
         if key["state"] == REJECTED:
             entry["rejected"][key["reason"] or "unknown"] += row["n"]
         elif key["state"] == FAILED:
@@ -284,6 +282,10 @@ def archive_status(db: Database) -> dict[str, dict[str, Any]]:
         entry["sightings"] = row["n"]
         entry["postings"] = len(row["postings"])
     for archive, entry in result.items():
+        # Fetched: answered by the archive (captures rejected from their listing row are not).
+        entry["fetched"] = db[CAPTURES].count_documents(
+            {"archive": archive, "fetched_at": {"$ne": None}}
+        )
         entry["rejected"] = dict(sorted(entry["rejected"].items()))
         last = db[ARCHIVE_RUNS].find_one({"archive": archive}, sort=[("started_at", DESCENDING)])
         if last:
@@ -493,3 +495,62 @@ PARSE_REASONS = (
     "no_longer_available",
     "search_page",
 )
+
+
+def calibrate(db: Database, *, by: str = "country_code") -> dict[str, Any]:
+    """How much of the board the archives see: over the weeks (Monday to Sunday, UTC) in which
+    live crawls and archive sightings overlap, the share of live-open postings that have an
+    archive sighting that same week, per group (``by``: a posting field such as
+    ``country_code`` or ``business_category``) and in all. Reads ``postings`` only."""
+    from datetime import timedelta
+
+    from jobtracker.store.connection import POSTINGS
+
+    def monday(moment: datetime) -> datetime:
+        start = moment - timedelta(days=moment.weekday())
+        return start.replace(hour=0, minute=0, second=0, microsecond=0)
+
+    sighted: dict[datetime, set[str]] = {}
+    for doc in db[SIGHTINGS].find({}, {"posting_id": 1, "captured_at": 1}):
+        sighted.setdefault(monday(doc["captured_at"]), set()).add(doc["posting_id"])
+    weeks = sorted(sighted)
+    groups: dict[str, Counter[str]] = {}
+    overlap: set[datetime] = set()
+    for posting in db[POSTINGS].find(
+        {}, {"spans": 1, "last_seen_at": 1, by: 1}, sort=[("_id", ASCENDING)]
+    ):
+        group = str(posting.get(by) or "unknown")
+        last_seen = posting.get("last_seen_at")
+        for span in posting.get("spans") or []:
+            start, end = span.get("from"), span.get("to") or last_seen
+            if start is None or end is None:
+                continue
+            for week in weeks:
+                if week + timedelta(days=7) <= start or week > end:
+                    continue
+                overlap.add(week)
+                counts = groups.setdefault(group, Counter())
+                counts["open"] += 1
+                counts["sighted"] += posting["_id"] in sighted[week]
+    rows = []
+    total: Counter[str] = Counter()
+    for group, counts in sorted(groups.items()):
+        total.update(counts)
+        rows.append(
+            {
+                by: group,
+                "open_posting_weeks": counts["open"],
+                "sighted": counts["sighted"],
+                "share": counts["sighted"] / counts["open"] if counts["open"] else None,
+            }
+        )
+    return {
+        "weeks": len(overlap),
+        "by": by,
+        "groups": rows,
+        "all": {
+            "open_posting_weeks": total["open"],
+            "sighted": total["sighted"],
+            "share": total["sighted"] / total["open"] if total["open"] else None,
+        },
+    }
