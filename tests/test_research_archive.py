@@ -31,7 +31,7 @@ from jobtracker.research.timeline import period_of, period_range, periods_overla
 from tests.support.archive import ArchiveProcess
 from tests.test_backfill_archive import environment
 
-SEED, CAPTURES, YEARS = 4, 900, (2022, 2026)
+SEED, CAPTURES, YEARS = 7, 900, (2022, 2026)
 PHRASES = ("Rekognition", "computer vision")
 JOBTRACKER = (sys.executable, "-m", "jobtracker")
 TEXTS = ("title", "description", "basic_qualifications", "preferred_qualifications")
