@@ -21,7 +21,8 @@ from urllib.parse import quote, urlencode, urlsplit
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.support.archive import REPO_ROOT, ArchiveSim
+from tests.support.archive import ArchiveSim
+from tests.support.sim import REPO_ROOT
 
 FIELDS = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
 EMPTY_DIGEST = "3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"

@@ -12,20 +12,13 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import selectors
-import subprocess
-import sys
-import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT_S = 120.0
+from tests.support.sim import JobsimProcess, _args
 
 
 class ArchiveSim:
@@ -71,58 +64,18 @@ class ArchiveSim:
         return self._call("GET", "counters")
 
 
-class ArchiveProcess:
+class ArchiveProcess(JobsimProcess):
     """``python -m jobsim archive serve`` in a subprocess."""
 
+    what = "archive simulator"
+
     def __init__(self, *args: str) -> None:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "jobsim", "archive", "serve", "--port", "0", *args],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=self.stderr,
-            stdin=subprocess.DEVNULL,
-        )
-        assert self.proc.stdout is not None
-        sel = selectors.DefaultSelector()
-        sel.register(self.proc.stdout, selectors.EVENT_READ)
+        super().__init__("archive", "serve", "--port", "0", *args)
         try:
-            ready = sel.select(timeout=START_TIMEOUT_S)
-        finally:
-            sel.close()
-        line = self.proc.stdout.readline().decode() if ready else ""
-        try:
-            urls = json.loads(line)
+            urls = json.loads(self.line)
         except ValueError:
-            self.stderr.seek(0)
-            err = self.stderr.read()[-2000:].decode(errors="replace")
-            self.stop()
-            raise RuntimeError(f"archive simulator did not start: {line!r}\n{err}") from None
+            self.fail()
         self.sim = ArchiveSim(urls)
-
-    def stop(self) -> None:
-        """Terminate the process (kill if it does not exit)."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=15)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-        self.stderr.close()
-
-
-def _args(**options: Any) -> list[str]:
-    out: list[str] = []
-    for name, value in options.items():
-        if value is not None:
-            out += ["--" + name.replace("_", "-"), str(value)]
-    return out
 
 
 @pytest.fixture(scope="session")

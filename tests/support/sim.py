@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -137,16 +137,19 @@ class SimControl:
         return [json.loads(line) for line in resp.body.decode().splitlines() if line]
 
 
-class SimProcess:
-    """``python -m jobsim serve`` in a subprocess."""
+class JobsimProcess:
+    """``python -m jobsim ARGS`` in a subprocess; ``line``: the first line it printed (its
+    address), read within :data:`START_TIMEOUT_S`. ``$JOBTRACKER_SIM_STDERR`` keeps its log."""
 
-    def __init__(self, *args: str) -> None:
+    what = "simulator"
+
+    def __init__(self, *argv: str) -> None:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         log_path = os.environ.get("JOBTRACKER_SIM_STDERR")  # keep the server's log for debugging
         self.stderr = open(log_path, "a+b") if log_path else tempfile.TemporaryFile()  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "jobsim", "serve", "--port", "0", *args],
+            [sys.executable, "-m", "jobsim", *argv],
             cwd=REPO_ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -154,8 +157,6 @@ class SimProcess:
             stdin=subprocess.DEVNULL,
         )
         self.line = self._read_line()
-        self.url = self.line.split(" listening on ", 1)[1].split()[0]
-        self.control = SimControl(self.url)
 
     def _read_line(self) -> str:
         assert self.proc.stdout is not None
@@ -165,15 +166,16 @@ class SimProcess:
             ready = sel.select(timeout=START_TIMEOUT_S)
         finally:
             sel.close()
-        line = self.proc.stdout.readline().decode() if ready else ""
-        if "listening on http://" not in line:
-            self.proc.kill()
-            self.proc.wait(timeout=15)
-            self.stderr.seek(0)
-            err = self.stderr.read()[-2000:].decode(errors="replace")
-            self.stop()
-            raise RuntimeError(f"simulator did not start: {line!r}\n{err}")
-        return line.strip()
+        return (self.proc.stdout.readline().decode() if ready else "").strip()
+
+    def fail(self) -> NoReturn:
+        """Stop the process and raise with its first line and the end of its log."""
+        self.proc.kill()
+        self.proc.wait(timeout=15)
+        self.stderr.seek(0)
+        err = self.stderr.read()[-2000:].decode(errors="replace")
+        self.stop()
+        raise RuntimeError(f"{self.what} did not start: {self.line!r}\n{err}")
 
     def stop(self) -> None:
         """Terminate the process (kill if it does not exit)."""
@@ -187,6 +189,17 @@ class SimProcess:
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         self.stderr.close()
+
+
+class SimProcess(JobsimProcess):
+    """``python -m jobsim serve`` in a subprocess."""
+
+    def __init__(self, *args: str) -> None:
+        super().__init__("serve", "--port", "0", *args)
+        if "listening on http://" not in self.line:
+            self.fail()
+        self.url = self.line.split(" listening on ", 1)[1].split()[0]
+        self.control = SimControl(self.url)
 
 
 def _args(**options: Any) -> list[str]:
