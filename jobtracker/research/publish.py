@@ -221,6 +221,21 @@ def version_cells(doc: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def versions_with_spans(
+    versions: list[dict[str, Any]], current: dict[Any, tuple[int, Any, Any]]
+) -> list[dict[str, Any]]:
+    """The ``versions`` rows of a posting's versions, each with the days it was counted and
+    its span as the current version (``current``: version id -> (counted, from, until))."""
+    rows = []
+    for doc in versions:
+        row = version_cells(doc)
+        row["counted"], row["current_from"], row["current_until"] = current.get(
+            row["version_id"], (0, None, None)
+        )
+        rows.append(row)
+    return rows
+
+
 def change_cells(
     posting: Mapping[str, Any], before: Mapping[str, Any], after: Mapping[str, Any]
 ) -> Iterator[dict[str, Any]]:
@@ -697,14 +712,7 @@ def _posting_rows(
     if scope.restricted and not seg_rows:
         return False
     writer.add("postings", [posting_cells(posting)])
-    version_rows = []
-    for doc in versions:
-        row = version_cells(doc)
-        row["counted"], row["current_from"], row["current_until"] = current.get(
-            row["version_id"], (0, None, None)
-        )
-        version_rows.append(row)
-    writer.add("versions", version_rows)
+    writer.add("versions", versions_with_spans(versions, current))
     ordered = sorted(versions, key=lambda v: int(v.get("version") or 0))
     changes = []
     for before, after in itertools.pairwise(ordered):
@@ -968,14 +976,7 @@ def _incremental(
                 if scope.restricted and not seg_rows and not known:
                     continue
                 writer.add("postings", [posting_cells(posting)])
-                rows = []
-                for doc in added:
-                    row = version_cells(doc)
-                    row["counted"], row["current_from"], row["current_until"] = current.get(
-                        row["version_id"], (0, None, None)
-                    )
-                    rows.append(row)
-                writer.add("versions", rows)
+                writer.add("versions", versions_with_spans(added, current))
                 conn.executemany(
                     "UPDATE versions SET counted = ?, current_from = ?, current_until = ? "
                     "WHERE version_id = ?",
